@@ -1,0 +1,46 @@
+"""accel_orm: the data layer for ML benchmark results (embedded DuckDB by default, PostgreSQL for many writers)."""
+
+from accel_orm.db import get_engine, session_scope
+from accel_orm.errors import (
+    AccelOrmError,
+    ConstraintViolationError,
+    DatabaseError,
+    DatabaseLockedError,
+    DatabaseUnavailableError,
+    InvalidResultError,
+    ReadOnlyViolationError,
+    SchemaError,
+    SchemaOutdatedError,
+    SchemaTooNewError,
+)
+from accel_orm.models import (
+    Base,
+    HardwareCompatibility,
+    HardwarePlatform,
+    Model,
+    PerformanceResult,
+    PowerMetric,
+    TestResult,
+)
+
+__all__ = [
+    "AccelOrmError",
+    "Base",
+    "ConstraintViolationError",
+    "DatabaseError",
+    "DatabaseLockedError",
+    "DatabaseUnavailableError",
+    "HardwareCompatibility",
+    "HardwarePlatform",
+    "InvalidResultError",
+    "Model",
+    "PerformanceResult",
+    "PowerMetric",
+    "ReadOnlyViolationError",
+    "SchemaError",
+    "SchemaOutdatedError",
+    "SchemaTooNewError",
+    "TestResult",
+    "get_engine",
+    "session_scope",
+]

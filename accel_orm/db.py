@@ -1,0 +1,279 @@
+"""Engines and sessions for both engines: embedded DuckDB (default) and PostgreSQL (many concurrent writers).
+
+- Times are UTC on both: PostgreSQL sessions run with ``TimeZone=UTC``; DuckDB without its ICU extension has no
+  time zones at all (everything is UTC), and where ICU is loaded the session is pinned to UTC too.
+- DuckDB files are opened per operation (``NullPool``) and closed when it ends, so a program holding an engine
+  does not keep other processes out of the file. A file locked by another process is retried with backoff for
+  ``lock_timeout`` seconds, then :class:`DatabaseLockedError` names the file and the holder.
+- A brand-new database is upgraded to head on first use; one behind head raises :class:`SchemaOutdatedError`
+  with the command to run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlalchemy import Connection, Engine, create_engine, event, exc, func, select
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool, StaticPool
+
+from accel_orm import migrations
+from accel_orm.config import describe, duckdb_file, resolve_url
+from accel_orm.errors import (
+    ConstraintViolationError,
+    DatabaseError,
+    DatabaseLockedError,
+    DatabaseUnavailableError,
+    ReadOnlyViolationError,
+    SchemaError,
+    SchemaOutdatedError,
+    SchemaTooNewError,
+)
+from accel_orm.schema import duckdb_dialect
+from accel_orm.schema import partitions as _partitions  # noqa: F401  (registers the ORM partition hook)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOCK_TIMEOUT = 30.0
+# Serialises concurrent first-use upgrades of one PostgreSQL database (an arbitrary, fixed 64-bit key).
+_UPGRADE_LOCK_KEY = 0x616363656C5F6F72
+_DUCKDB_MAGIC = b"DUCK"
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+
+duckdb_dialect.register()
+
+
+def get_engine(
+    url_or_path: str | os.PathLike[str] | URL | None = None,
+    *,
+    auto_upgrade: bool = True,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    read_only: bool = False,
+    echo: bool = False,
+) -> Engine:
+    """An engine for the database named by ``url_or_path`` (else the environment; see :mod:`accel_orm.config`).
+
+    With ``auto_upgrade`` (the default) an empty database is migrated to head and an outdated one raises
+    :class:`SchemaOutdatedError`. ``read_only`` opens DuckDB files read-only (other read-only processes may
+    open them at the same time). Call ``engine.dispose()`` when done.
+    """
+    url = resolve_url(url_or_path)
+    backend = url.get_backend_name()
+    if backend == "duckdb":
+        engine = _duckdb_engine(url, lock_timeout=lock_timeout, read_only=read_only, echo=echo)
+    elif backend == "postgresql":
+        engine = _postgresql_engine(url, read_only=read_only, echo=echo)
+    else:
+        raise ValueError(
+            f"unsupported database {describe(url)!r}: accel_orm works with DuckDB files and PostgreSQL "
+            "(postgresql+psycopg://user:password@host/dbname)"
+        )
+    try:
+        if auto_upgrade:
+            ensure_schema(engine, allow_create=not read_only)
+        else:
+            # Fail here, with advice, rather than at the caller's first query.
+            with translate_errors(url), engine.connect():
+                pass
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _duckdb_engine(url: URL, *, lock_timeout: float, read_only: bool, echo: bool) -> Engine:
+    path = duckdb_file(url)
+    if path is not None:
+        _check_duckdb_location(path, read_only=read_only)
+    engine = create_engine(
+        url.set(drivername=duckdb_dialect.DIALECT_NAME.replace(".", "+")),
+        poolclass=NullPool if path is not None else StaticPool,
+        connect_args={"read_only": read_only} if path is not None else {},
+        echo=echo,
+    )
+
+    @event.listens_for(engine, "do_connect")
+    def _connect_with_lock_retry(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> Any:
+        return _connect_duckdb(dialect, cargs, cparams, path=path, lock_timeout=lock_timeout)
+
+    @event.listens_for(engine, "connect")
+    def _pin_utc(dbapi_connection: Any, connection_record: Any) -> None:
+        try:
+            dbapi_connection.execute("SET TimeZone = 'UTC'")
+        except duckdb.InvalidInputException as error:
+            # Without the ICU extension DuckDB has no time zones: timestamps already behave as UTC.
+            if "icu" not in str(error).lower():
+                raise
+
+    return engine
+
+
+def _check_duckdb_location(path: Path, *, read_only: bool) -> None:
+    """Refuse, before DuckDB touches anything, files that are not DuckDB databases and unwritable places."""
+    if path.exists():
+        if path.is_dir():
+            raise DatabaseUnavailableError(f"{path} is a directory, not a DuckDB database file")
+        with path.open("rb") as handle:
+            header = handle.read(16)
+        if header and header[8:12] != _DUCKDB_MAGIC:
+            raise DatabaseUnavailableError(
+                f"{path} is not a DuckDB database file (unrecognised header); it was not modified. "
+                "Point BENCHMARK_DB_PATH (or --db) at a .duckdb file, or at a new path to create one."
+            )
+        if not read_only and not os.access(path, os.W_OK):
+            raise DatabaseUnavailableError(f"{path} is not writable: check its permissions or open it read-only")
+    elif read_only:
+        raise DatabaseUnavailableError(f"{path} does not exist (a read-only connection cannot create it)")
+    else:
+        parent = path.parent
+        if not parent.is_dir():
+            raise DatabaseUnavailableError(f"cannot create {path}: the directory {parent} does not exist")
+        if not os.access(parent, os.W_OK):
+            raise DatabaseUnavailableError(f"cannot create {path}: the directory {parent} is not writable")
+
+
+def _connect_duckdb(dialect: Any, cargs: Any, cparams: Any, *, path: Path | None, lock_timeout: float) -> Any:
+    """Open a DuckDB connection, waiting with exponential backoff while another process holds the file."""
+    deadline = time.monotonic() + lock_timeout
+    delay = 0.02
+    while True:
+        try:
+            return dialect.connect(*cargs, **dict(cparams))
+        except duckdb.IOException as error:
+            holder = _LOCK_HOLDER.search(str(error))
+            if holder is None:
+                raise DatabaseUnavailableError(f"cannot open DuckDB database {path}: {error}") from error
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DatabaseLockedError(
+                    f"DuckDB database {path} is locked by another process: {holder['program']} "
+                    f"(PID {holder['pid']}); waited {lock_timeout:g} s. DuckDB allows one writing process at a "
+                    "time: close the other program (or let it finish), raise lock_timeout, or use PostgreSQL "
+                    "(BENCHMARK_DB_URL=postgresql+psycopg://...) for many concurrent writers."
+                ) from error
+            log.debug("DuckDB file %s is locked by PID %s; retrying in %.2fs", path, holder["pid"], delay)
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 1.0)
+
+
+def _postgresql_engine(url: URL, *, read_only: bool, echo: bool) -> Engine:
+    options = "-c TimeZone=UTC"
+    if read_only:
+        options += " -c default_transaction_read_only=on"
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"options": options, "connect_timeout": 10},
+        echo=echo,
+    )
+
+
+def ensure_schema(engine: Engine, *, allow_create: bool = True) -> None:
+    """Upgrade a fresh database to head; raise if it is behind, ahead, or not ours."""
+    where = describe(engine.url)
+    with translate_errors(engine.url), engine.connect() as connection:
+        is_postgresql = connection.dialect.name == "postgresql"
+        if is_postgresql:
+            # Two processes meeting a fresh database at once must not both create the tables.
+            connection.execute(select(func.pg_advisory_xact_lock(_UPGRADE_LOCK_KEY)))
+        state, revision = migrations.schema_state(connection)
+        if state is migrations.SchemaState.CURRENT:
+            connection.commit()
+            return
+        if state is migrations.SchemaState.FRESH and allow_create:
+            log.info("creating the accel_orm schema in %s", where)
+            migrations.upgrade_connection(connection)
+            connection.commit()
+            return
+        connection.rollback()
+    head = migrations.head_revision()
+    if state is migrations.SchemaState.FRESH:
+        raise SchemaOutdatedError(
+            f"{where} has no accel_orm schema and was opened read-only; create it with: "
+            f"accel-orm --db {where} db upgrade"
+        )
+    if state is migrations.SchemaState.OUTDATED:
+        raise SchemaOutdatedError(
+            f"{where} is at schema revision {revision}, but this accel_orm needs {head}. Upgrade it with: "
+            f"accel-orm --db {where} db upgrade   (or, from a source checkout: alembic upgrade head)"
+        )
+    if state is migrations.SchemaState.TOO_NEW:
+        raise SchemaTooNewError(
+            f"{where} is at schema revision {revision}, which this accel_orm does not know (its newest is "
+            f"{head}): it was migrated by a newer accel_orm. Upgrade the package (pip install -U accel-orm)."
+        )
+    raise SchemaError(
+        f"{where} already holds benchmark tables that accel_orm's migrations did not create (no alembic_version "
+        "table). Migrate its data into a new accel_orm database instead of opening it in place."
+    )
+
+
+@contextmanager
+def translate_errors(url: URL | None = None) -> Iterator[None]:
+    """Turn driver errors into accel_orm's exceptions, which say what to do next."""
+    where = describe(url) if url is not None else "the database"
+    try:
+        yield
+    except exc.IntegrityError as error:
+        raise ConstraintViolationError(f"{where} refused the write: {_driver_message(error)}") from error
+    except exc.DBAPIError as error:
+        message = _driver_message(error)
+        lowered = message.lower()
+        if "read-only" in lowered or "read only" in lowered:
+            raise ReadOnlyViolationError(
+                f"{where} was opened read-only, so this statement was refused: {message}"
+            ) from error
+        if isinstance(error, exc.OperationalError) and _is_unreachable(lowered):
+            raise DatabaseUnavailableError(
+                f"cannot reach {where}: {message}. Is the server running, and are BENCHMARK_DB_URL's host, port "
+                "and credentials right?"
+            ) from error
+        raise DatabaseError(f"{where}: {message}") from error
+
+
+def _is_unreachable(message: str) -> bool:
+    markers = (
+        "connection refused",
+        "could not connect",
+        "timeout expired",
+        "name or service not known",
+        "password authentication failed",
+    )
+    return any(marker in message for marker in markers)
+
+
+def _driver_message(error: exc.DBAPIError) -> str:
+    return str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
+
+
+@contextmanager
+def session_scope(engine: Engine, **session_kwargs: Any) -> Iterator[Session]:
+    """A session that commits when the block succeeds and rolls back when it raises.
+
+    Driver errors leave as accel_orm exceptions (:class:`ConstraintViolationError`, :class:`DatabaseError`, ...).
+    Objects stay readable after the commit (``expire_on_commit=False``).
+    """
+    session_kwargs.setdefault("expire_on_commit", False)
+    with translate_errors(engine.url), Session(engine, **session_kwargs) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def connection_scope(engine: Engine) -> Iterator[Connection]:
+    """A Core connection in one transaction (commit on success, rollback on error), with translated errors."""
+    with translate_errors(engine.url), engine.begin() as connection:
+        yield connection

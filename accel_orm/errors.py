@@ -1,0 +1,54 @@
+"""The exceptions accel_orm raises. Each message says what went wrong and what to do about it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class AccelOrmError(Exception):
+    """Base class of every error accel_orm raises on purpose."""
+
+
+class InvalidResultError(AccelOrmError, ValueError):
+    """Input that cannot be stored. ``problems`` lists every problem as ``path: message``.
+
+    Nothing of a batch that raised this was written.
+    """
+
+    def __init__(self, problems: Sequence[str], *, heading: str = "invalid test result") -> None:
+        self.problems: list[str] = list(problems)
+        count = len(self.problems)
+        summary = f"{heading} ({count} problem{'s' if count != 1 else ''}):"
+        super().__init__("\n  ".join([summary, *self.problems]))
+
+
+class SchemaError(AccelOrmError):
+    """The database schema is not the one this version of accel_orm works with."""
+
+
+class SchemaOutdatedError(SchemaError):
+    """The database is behind the migrations this package carries: it must be upgraded."""
+
+
+class SchemaTooNewError(SchemaError):
+    """The database was migrated by a newer accel_orm than this one."""
+
+
+class DatabaseError(AccelOrmError):
+    """A database operation failed for a reason other than bad input."""
+
+
+class ConstraintViolationError(DatabaseError, ValueError):
+    """The database refused a write because it breaks a constraint (unique, foreign key, check, not null)."""
+
+
+class DatabaseLockedError(DatabaseError):
+    """Another process holds the embedded DuckDB file for writing."""
+
+
+class DatabaseUnavailableError(DatabaseError):
+    """The database cannot be opened or reached (unreachable server, unreadable or corrupt file)."""
+
+
+class ReadOnlyViolationError(DatabaseError):
+    """A statement tried to write through a read-only connection."""

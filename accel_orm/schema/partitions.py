@@ -1,0 +1,66 @@
+"""Monthly partitions of ``test_results`` on PostgreSQL, created on demand before rows for a month are written.
+
+PostgreSQL rejects a row whose month has no partition, so writers call :func:`ensure_test_result_partitions`
+with the timestamps of a batch first. It calls ``ensure_test_results_partition()`` (installed by migration
+0002), which catches the ``duplicate_table`` race between concurrent writers, in its own short autocommit
+transaction: creating a partition takes a lock that waits for open insert transactions, so it must not run
+inside one. On DuckDB (one table, no partitions) it does nothing.
+
+Applications that write through ORM sessions are covered by a ``before_flush`` hook: it ensures the months of
+new or changed ``TestResult`` objects inside the session's own transaction (a separate connection could wait
+forever on the lock the session itself holds). Months that exist cost one catalog lookup and take no lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, event, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+from sqlalchemy.types import DateTime
+
+from accel_orm.models import TestResult
+
+PARTITION_PREFIX = "test_results_"
+
+_ENSURE = text("SELECT ensure_test_results_partition(month) FROM unnest(:months) AS month ORDER BY month").bindparams(
+    bindparam("months", type_=ARRAY(DateTime()))
+)
+
+
+def month_start(moment: datetime) -> datetime:
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def partition_name(moment: datetime) -> str:
+    """``test_results_YYYY_MM`` for the month holding ``moment``."""
+    return f"{PARTITION_PREFIX}{moment.year:04d}_{moment.month:02d}"
+
+
+def ensure_test_result_partitions(engine: Engine, timestamps: Iterable[datetime]) -> list[str]:
+    """Make sure every month in ``timestamps`` (naive UTC) has a partition; return the partition names.
+
+    Safe to call from many processes at once. A no-op returning [] on engines without partitioning.
+    """
+    if engine.dialect.name != "postgresql":
+        return []
+    months = sorted({month_start(moment) for moment in timestamps})
+    if not months:
+        return []
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return list(connection.execute(_ENSURE, {"months": months}).scalars())
+
+
+@event.listens_for(Session, "before_flush")
+def _ensure_partitions_before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    months = {
+        month_start(obj.timestamp)
+        for obj in (*session.new, *session.dirty)
+        if isinstance(obj, TestResult) and obj.timestamp is not None
+    }
+    if not months or session.get_bind(TestResult).dialect.name != "postgresql":
+        return
+    session.connection().execute(_ENSURE, {"months": sorted(months)})

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install what the tests need and run the whole suite, PostgreSQL tests included.
+# Starts a throwaway PostgreSQL server on loopback (installing Debian's postgresql package if needed) and stops
+# it afterwards, pass or fail. Extra arguments go to pytest, e.g. `scripts/test.sh -k migrations -x`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[dev]'
+
+pg_env=$(scripts/pg-test-server start)
+eval "$pg_env"
+trap 'scripts/pg-test-server stop "$PG_TEST_DIR"' EXIT
+
+.venv/bin/ruff check .
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,85 @@
+"""Shared fixtures: every database test runs on an embedded DuckDB file and on a real PostgreSQL server.
+
+PostgreSQL tests need ``BENCHMARK_TEST_PG_URL`` (``scripts/test.sh`` starts a throwaway server and sets it).
+Each PostgreSQL test gets a database of its own, created from scratch and dropped afterwards. To run without
+PostgreSQL on purpose, deselect them: ``pytest -m "not postgres"``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from accel_orm import get_engine
+
+PG_ENV = "BENCHMARK_TEST_PG_URL"
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "ipfs_accelerate_results"
+ENGINES = [pytest.param("duckdb", id="duckdb"), pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(autouse=True)
+def _isolate_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test may pick up a developer's BENCHMARK_DB_* settings or write ./benchmark_db.duckdb."""
+    monkeypatch.delenv("BENCHMARK_DB_URL", raising=False)
+    monkeypatch.delenv("BENCHMARK_DB_PATH", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def _pg_server_url() -> str:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.fail(
+            f"{PG_ENV} is not set: run the suite with scripts/test.sh (it starts a PostgreSQL server), "
+            'or deselect the PostgreSQL tests with -m "not postgres"'
+        )
+    return url
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """The URL of a brand-new, empty PostgreSQL database (dropped after the test)."""
+    server = make_url(_pg_server_url())
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
+        yield server.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture
+def duckdb_path(tmp_path: Path) -> Path:
+    return tmp_path / "bench.duckdb"
+
+
+@pytest.fixture(params=ENGINES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL of an empty database, once per engine."""
+    if request.param == "duckdb":
+        return f"duckdb:///{tmp_path / 'bench.duckdb'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on a fresh database upgraded to head, once per engine."""
+    engine = get_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    if not FIXTURES.is_dir():
+        pytest.fail(f"the shared fixture folder is missing: expected {FIXTURES} (it sits beside the repository)")
+    return FIXTURES

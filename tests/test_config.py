@@ -1,0 +1,48 @@
+"""Where the database is: explicit argument > BENCHMARK_DB_URL > BENCHMARK_DB_PATH > ./benchmark_db.duckdb."""
+
+from pathlib import Path
+
+import pytest
+
+from accel_orm.config import describe, duckdb_file, resolve_url
+
+
+def test_default_is_benchmark_db_duckdb_in_the_working_directory(tmp_path: Path) -> None:
+    url = resolve_url()
+    assert url.get_backend_name() == "duckdb"
+    assert duckdb_file(url) == tmp_path.resolve() / "benchmark_db.duckdb"
+
+
+def test_path_variable_beats_the_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BENCHMARK_DB_PATH", str(tmp_path / "from_env.duckdb"))
+    assert duckdb_file(resolve_url()) == tmp_path / "from_env.duckdb"
+
+
+def test_url_variable_beats_the_path_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BENCHMARK_DB_PATH", str(tmp_path / "from_env.duckdb"))
+    monkeypatch.setenv("BENCHMARK_DB_URL", "postgresql+psycopg://bench:secret@db.example/bench")
+    url = resolve_url()
+    assert url.get_backend_name() == "postgresql"
+    assert url.host == "db.example"
+
+
+def test_explicit_argument_beats_both_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BENCHMARK_DB_PATH", str(tmp_path / "from_env.duckdb"))
+    monkeypatch.setenv("BENCHMARK_DB_URL", "postgresql+psycopg://bench@db.example/bench")
+    assert duckdb_file(resolve_url(tmp_path / "explicit.duckdb")) == tmp_path / "explicit.duckdb"
+    assert resolve_url("postgresql+psycopg://other@host/x").host == "host"
+
+
+def test_relative_paths_become_absolute(tmp_path: Path) -> None:
+    assert duckdb_file(resolve_url("sub/x.duckdb")) == tmp_path.resolve() / "sub" / "x.duckdb"
+
+
+def test_empty_variables_are_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BENCHMARK_DB_URL", "  ")
+    monkeypatch.setenv("BENCHMARK_DB_PATH", "")
+    assert duckdb_file(resolve_url()) == tmp_path.resolve() / "benchmark_db.duckdb"
+
+
+def test_memory_database_and_password_hiding() -> None:
+    assert duckdb_file(resolve_url(":memory:")) is None
+    assert "secret" not in describe(resolve_url("postgresql+psycopg://bench:secret@host/db"))
