@@ -1,5 +1,6 @@
 """accel_orm: the data layer for ML benchmark results (embedded DuckDB by default, PostgreSQL for many writers)."""
 
+from accel_orm.api import TestResultsDBHandler
 from accel_orm.db import get_engine, session_scope
 from accel_orm.errors import (
     AccelOrmError,
@@ -41,6 +42,7 @@ __all__ = [
     "SchemaOutdatedError",
     "SchemaTooNewError",
     "TestResult",
+    "TestResultsDBHandler",
     "get_engine",
     "session_scope",
 ]

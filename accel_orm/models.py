@@ -96,7 +96,8 @@ class Model(Base):
         # Uniqueness is declared as named unique indexes throughout: DuckDB keeps index names but discards
         # constraint names, and stable names are what lets migrations and `alembic check` agree on both engines.
         Index("uq_models_model_name", "model_name", unique=True),
-        Index(None, "model_family"),
+        # No index on the descriptive columns: DuckDB cannot update an indexed column of a row that other tables
+        # reference, and ingest fills in model facts (family, size, ...) that arrive after the first result.
         *_non_negative("parameters_million"),
     )
 

@@ -78,8 +78,8 @@ def test_models_match_migrations(engine: Engine) -> None:
 def test_check_notices_a_difference(engine: Engine) -> None:
     """The comparison is real: an index missing from the database is reported."""
     with engine.begin() as connection:
-        connection.execute(text("DROP INDEX ix_models_model_family"))
-    with engine.connect() as connection, pytest.raises(Exception, match="ix_models_model_family"):
+        connection.execute(text("DROP INDEX ix_test_results_timestamp"))
+    with engine.connect() as connection, pytest.raises(Exception, match="ix_test_results_timestamp"):
         command.check(migrations.alembic_config(connection))
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, event, text
+from sqlalchemy import Connection, Engine, bindparam, event, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime
@@ -40,17 +40,22 @@ def partition_name(moment: datetime) -> str:
     return f"{PARTITION_PREFIX}{moment.year:04d}_{moment.month:02d}"
 
 
-def ensure_test_result_partitions(engine: Engine, timestamps: Iterable[datetime]) -> list[str]:
+def ensure_test_result_partitions(bind: Engine | Connection, timestamps: Iterable[datetime]) -> list[str]:
     """Make sure every month in ``timestamps`` (naive UTC) has a partition; return the partition names.
 
-    Safe to call from many processes at once. A no-op returning [] on engines without partitioning.
+    Given an Engine, it works in a short autocommit transaction of its own (the normal case: call it before the
+    transaction that inserts). Given a Connection, it works inside that connection's transaction, which then
+    holds the new partition's lock until it commits. Safe to call from many processes at once. A no-op
+    returning [] on engines without partitioning.
     """
-    if engine.dialect.name != "postgresql":
+    if bind.dialect.name != "postgresql":
         return []
     months = sorted({month_start(moment) for moment in timestamps})
     if not months:
         return []
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    if isinstance(bind, Connection):
+        return list(bind.execute(_ENSURE, {"months": months}).scalars())
+    with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         return list(connection.execute(_ENSURE, {"months": months}).scalars())
 
 

@@ -74,7 +74,6 @@ def upgrade() -> None:
         *_nonneg("models", "parameters_million"),
     )
     op.create_index("uq_models_model_name", "models", ["model_name"], unique=True)
-    op.create_index(op.f("ix_models_model_family"), "models", ["model_family"])
 
     op.create_table(
         "hardware_platforms",

@@ -1,0 +1,178 @@
+"""Find or create the ``models`` and ``hardware_platforms`` rows a batch refers to, set-based.
+
+A batch names few distinct models and hardware platforms, so each is looked up once per chunk, missing ones are
+inserted, and facts that arrive later (a model family, a device's memory) fill in blanks without duplicating
+rows or overwriting what is known.
+
+PostgreSQL takes many writers at once: missing rows are inserted with ``ON CONFLICT DO NOTHING`` under a
+transaction-scoped advisory lock, so two batches creating the same model never fail or duplicate it, and writers
+whose models all exist never wait. DuckDB has one writer process at a time, so plain inserts suffice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from accel_orm.models import HardwarePlatform, Model
+
+# An arbitrary fixed key: serialises creation of dimension rows among PostgreSQL writers.
+_DIMENSIONS_LOCK_KEY = 0x616363656C5F646D
+_LOOKUP_CHUNK = 2000
+
+
+@dataclass
+class DimensionCounts:
+    models_created: int = 0
+    hardware_created: int = 0
+
+
+def _first_facts(keys: Sequence[Hashable], columns: dict[str, list[Any]]) -> dict[Hashable, dict[str, Any]]:
+    """Per distinct key, each column's first non-null value in the batch."""
+    facts: dict[Hashable, dict[str, Any]] = {}
+    names = list(columns)
+    for position, key in enumerate(keys):
+        known = facts.get(key)
+        if known is None:
+            facts[key] = {name: columns[name][position] for name in names}
+            continue
+        for name in names:
+            if known[name] is None:
+                known[name] = columns[name][position]
+    return facts
+
+
+def _chunks(values: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class _Dimension:
+    """One dimension table: how its natural key is read from a batch and from the database."""
+
+    def __init__(self, table: Table, id_column: str, key_columns: tuple[str, ...]) -> None:
+        self.table = table
+        self.id_column = id_column
+        self.key_columns = key_columns
+
+    def keys_of_batch(self, columns: dict[str, list[Any]]) -> list[Hashable]:
+        raise NotImplementedError
+
+    def lookup(self, connection: Connection, keys: Sequence[Hashable]) -> dict[Hashable, Any]:
+        raise NotImplementedError
+
+    def conflict_target(self) -> list[Any]:
+        raise NotImplementedError
+
+    def resolve(
+        self, connection: Connection, columns: dict[str, list[Any]], created_at: datetime
+    ) -> tuple[list[int], int]:
+        """The id of each item's row (creating missing rows and filling blanks) and how many rows were created."""
+        keys = self.keys_of_batch(columns)
+        facts = _first_facts(keys, columns)
+        existing = self.lookup(connection, list(facts))
+        missing = [key for key in facts if key not in existing]
+        if missing:
+            self._insert(connection, [facts[key] for key in missing], created_at)
+            existing.update(self.lookup(connection, missing))
+        self._fill_blanks(connection, facts, existing)
+        ids = {key: getattr(row, self.id_column) for key, row in existing.items()}
+        # "Created" means new to the database when this batch looked; under a PostgreSQL race another writer may
+        # have inserted a few of them a moment earlier.
+        return [ids[key] for key in keys], len(missing)
+
+    def _insert(self, connection: Connection, rows: list[dict[str, Any]], created_at: datetime) -> None:
+        stamp_column = "added_at" if self.table.name == "models" else "detected_at"
+        values = [{**row, stamp_column: created_at} for row in rows]
+        if connection.dialect.name == "postgresql":
+            connection.execute(select(func.pg_advisory_xact_lock(_DIMENSIONS_LOCK_KEY)))
+            statement = pg_insert(self.table).on_conflict_do_nothing(index_elements=self.conflict_target())
+            connection.execute(statement, values)
+        else:
+            connection.execute(insert(self.table), values)
+
+    def _fill_blanks(
+        self, connection: Connection, facts: dict[Hashable, dict[str, Any]], existing: dict[Hashable, Any]
+    ) -> None:
+        """Set columns that are NULL in the database and known in this batch; never overwrite a known value."""
+        fact_columns = [name for name in next(iter(facts.values()), {}) if name not in self.key_columns]
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for key, row in existing.items():
+            new = facts.get(key)
+            if new is None:
+                continue
+            blanks = tuple(c for c in fact_columns if getattr(row, c) is None and new.get(c) is not None)
+            if blanks:
+                updates.setdefault(blanks, []).append(
+                    {"_id": getattr(row, self.id_column), **{c: new[c] for c in blanks}}
+                )
+        id_column = self.table.c[self.id_column]
+        for blanks, params in updates.items():
+            statement = (
+                update(self.table).where(id_column == bindparam("_id")).values({c: bindparam(c) for c in blanks})
+            )
+            connection.execute(statement, params)
+
+
+class _Models(_Dimension):
+    def __init__(self) -> None:
+        super().__init__(Model.__table__, "model_id", ("model_name",))
+
+    def keys_of_batch(self, columns: dict[str, list[Any]]) -> list[Hashable]:
+        return columns["model_name"]
+
+    def lookup(self, connection: Connection, keys: Sequence[Hashable]) -> dict[Hashable, Any]:
+        found: dict[Hashable, Any] = {}
+        for part in _chunks(keys, _LOOKUP_CHUNK):
+            rows = connection.execute(select(self.table).where(self.table.c.model_name.in_(part))).all()
+            found.update((row.model_name, row) for row in rows)
+        return found
+
+    def conflict_target(self) -> list[Any]:
+        return [self.table.c.model_name]
+
+
+def _hardware_key(hardware_type: str, device_name: str | None) -> tuple[str, str]:
+    # Mirrors the unique index on (hardware_type, coalesce(device_name, '')).
+    return hardware_type, device_name or ""
+
+
+class _Hardware(_Dimension):
+    def __init__(self) -> None:
+        super().__init__(HardwarePlatform.__table__, "hardware_id", ("hardware_type", "device_name"))
+
+    def keys_of_batch(self, columns: dict[str, list[Any]]) -> list[Hashable]:
+        return [_hardware_key(t, d) for t, d in zip(columns["hardware_type"], columns["device_name"], strict=True)]
+
+    def lookup(self, connection: Connection, keys: Sequence[Hashable]) -> dict[Hashable, Any]:
+        types = sorted({key[0] for key in keys})  # type: ignore[index]
+        wanted = set(keys)
+        found: dict[Hashable, Any] = {}
+        for part in _chunks(types, _LOOKUP_CHUNK):
+            for row in connection.execute(select(self.table).where(self.table.c.hardware_type.in_(part))):
+                key = _hardware_key(row.hardware_type, row.device_name)
+                if key in wanted:
+                    found[key] = row
+        return found
+
+    def conflict_target(self) -> list[Any]:
+        return [self.table.c.hardware_type, func.coalesce(self.table.c.device_name, "")]
+
+
+MODELS = _Models()
+HARDWARE = _Hardware()
+
+
+def resolve_dimensions(
+    connection: Connection, model_columns: dict[str, list[Any]], hardware_columns: dict[str, list[Any]]
+) -> tuple[list[int], list[int], DimensionCounts]:
+    """``(model_ids, hardware_ids, counts)`` for the batch's items, in item order."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    model_ids, models_created = MODELS.resolve(connection, model_columns, now)
+    hardware_ids, hardware_created = HARDWARE.resolve(connection, hardware_columns, now)
+    return model_ids, hardware_ids, DimensionCounts(models_created, hardware_created)

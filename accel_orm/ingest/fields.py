@@ -1,0 +1,111 @@
+"""What a result dict may hold: every accepted key, which table column it feeds, and what values it accepts.
+
+This table drives validation, flattening and writing alike, so adding a field is one line here.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Kind(enum.Enum):
+    """The value rules a field follows (see ``accel_orm.ingest.validate`` for the messages)."""
+
+    TEXT = "text"  # a string, stored verbatim
+    LOWER_TEXT = "lower_text"  # a string, stripped and lower-cased (hardware types)
+    MEASURE = "measure"  # a finite number >= 0
+    NUMBER = "number"  # any finite number (temperatures may be negative)
+    COUNT = "count"  # a whole number >= 0
+    FLAG = "flag"  # true or false
+    TIME = "time"  # ISO-8601 text, datetime or epoch seconds; stored as naive UTC
+    SCORE = "score"  # a finite number within 0..1
+    COMPATIBILITY = "compatibility"  # supported | limited | unsupported
+    PRECISIONS = "precisions"  # a string, or a list of strings joined with ","
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    key: str  # the key in the result dict (or in its sub-dict)
+    kind: Kind
+    column: str  # the table column it is stored in
+    required: bool = False
+
+
+def _fields(*fields: Field) -> dict[str, Field]:
+    return {field.key: field for field in fields}
+
+
+# Top-level keys stored in test_results.
+TEST_FIELDS = _fields(
+    Field("test_type", Kind.TEXT, "test_type", required=True),
+    Field("status", Kind.TEXT, "status"),
+    Field("success", Kind.FLAG, "success"),
+    Field("execution_time", Kind.MEASURE, "execution_time"),
+    Field("memory_usage", Kind.MEASURE, "memory_usage"),
+    Field("error_message", Kind.TEXT, "error_message"),
+    Field("endpoint_type", Kind.TEXT, "endpoint_type"),
+    Field("timestamp", Kind.TIME, "timestamp"),
+)
+
+# Top-level keys describing the model (models table; found or created by model_name).
+MODEL_FIELDS = _fields(
+    Field("model_name", Kind.TEXT, "model_name", required=True),
+    Field("model_family", Kind.TEXT, "model_family"),
+    Field("model_type", Kind.TEXT, "model_type"),
+    Field("model_size", Kind.TEXT, "model_size"),
+    Field("parameters_million", Kind.MEASURE, "parameters_million"),
+)
+
+# Top-level keys describing the hardware (hardware_platforms; found or created by type and device name).
+HARDWARE_FIELDS = _fields(
+    Field("hardware_type", Kind.LOWER_TEXT, "hardware_type", required=True),
+    Field("device_name", Kind.TEXT, "device_name"),
+    Field("compute_units", Kind.COUNT, "compute_units"),
+    Field("memory_capacity", Kind.MEASURE, "memory_capacity"),
+    Field("driver_version", Kind.TEXT, "driver_version"),
+    Field("supported_precisions", Kind.PRECISIONS, "supported_precisions"),
+    Field("max_batch_size", Kind.COUNT, "max_batch_size"),
+)
+
+PERFORMANCE_FIELDS = _fields(
+    Field("batch_size", Kind.COUNT, "batch_size"),
+    Field("sequence_length", Kind.COUNT, "sequence_length"),
+    Field("average_latency_ms", Kind.MEASURE, "average_latency_ms"),
+    Field("p50_latency_ms", Kind.MEASURE, "p50_latency_ms"),
+    Field("p90_latency_ms", Kind.MEASURE, "p90_latency_ms"),
+    Field("p99_latency_ms", Kind.MEASURE, "p99_latency_ms"),
+    Field("throughput_items_per_second", Kind.MEASURE, "throughput_items_per_second"),
+    Field("memory_peak_mb", Kind.MEASURE, "memory_peak_mb"),
+    Field("power_watts", Kind.MEASURE, "power_watts"),
+    Field("energy_efficiency_items_per_joule", Kind.MEASURE, "energy_efficiency_items_per_joule"),
+    Field("test_timestamp", Kind.TIME, "test_timestamp"),
+)
+
+POWER_FIELDS = _fields(
+    Field("power_watts_avg", Kind.MEASURE, "power_watts_avg"),
+    Field("power_watts_peak", Kind.MEASURE, "power_watts_peak"),
+    Field("temperature_celsius_avg", Kind.NUMBER, "temperature_celsius_avg"),
+    Field("temperature_celsius_peak", Kind.NUMBER, "temperature_celsius_peak"),
+    Field("battery_impact_mah", Kind.MEASURE, "battery_impact_mah"),
+    Field("test_duration_seconds", Kind.MEASURE, "test_duration_seconds"),
+    Field("estimated_runtime_hours", Kind.MEASURE, "estimated_runtime_hours"),
+    Field("test_timestamp", Kind.TIME, "test_timestamp"),
+)
+
+COMPATIBILITY_FIELDS = _fields(
+    Field("status", Kind.COMPATIBILITY, "compatibility_status"),
+    Field("score", Kind.SCORE, "compatibility_score"),
+    Field("recommended", Kind.FLAG, "recommended"),
+)
+
+# The optional sub-dicts and the fields each accepts.
+SECTIONS: dict[str, dict[str, Field]] = {
+    "performance": PERFORMANCE_FIELDS,
+    "power_metrics": POWER_FIELDS,
+    "compatibility": COMPATIBILITY_FIELDS,
+}
+
+TOP_LEVEL_FIELDS: dict[str, Field] = {**TEST_FIELDS, **MODEL_FIELDS, **HARDWARE_FIELDS}
+# Keys with a meaning of their own; any other top-level key is kept in ``details``.
+KNOWN_TOP_LEVEL_KEYS = frozenset(TOP_LEVEL_FIELDS) | frozenset(SECTIONS) | {"details", "test_date"}

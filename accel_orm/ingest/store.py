@@ -1,0 +1,243 @@
+"""Store result dicts: validate in chunks, resolve models and hardware, write facts set-based, in ONE transaction.
+
+- Any iterable works, generators included: items are consumed ``chunk_size`` at a time, so memory stays flat
+  however many results arrive.
+- ``on_error="raise"`` (default) is atomic: if any item is invalid, nothing is written and
+  :class:`InvalidResultError` lists every problem of every item (``[57] execution_time: ...``). The rest of the
+  input is still read, so the message is complete.
+- ``on_error="skip"`` writes every valid item in one transaction and reports the rejected ones.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+from sqlalchemy import Connection, Engine, or_
+from sqlalchemy.dialects.postgresql import Insert as PGInsert
+
+from accel_orm.db import translate_errors
+from accel_orm.errors import InvalidResultError
+from accel_orm.ingest.dimensions import resolve_dimensions
+from accel_orm.ingest.validate import ResultBatch, SectionColumns, validate_chunk
+from accel_orm.ingest.writers import FactWriter, writer_for
+from accel_orm.models import HardwareCompatibility, PerformanceResult, PowerMetric, TestResult
+from accel_orm.schema.partitions import ensure_test_result_partitions
+
+log = logging.getLogger(__name__)
+
+OnError = Literal["raise", "skip"]
+DEFAULT_CHUNK_SIZE = 20_000
+# Problems kept in a report or an exception; beyond this only the count grows (a million bad rows must not
+# become a million strings in memory).
+MAX_PROBLEMS_KEPT = 10_000
+
+
+@dataclass
+class ItemError:
+    index: int
+    problems: list[str]
+
+    def lines(self, *, with_index: bool = True) -> list[str]:
+        prefix = f"[{self.index}] " if with_index else ""
+        return [prefix + problem for problem in self.problems]
+
+
+@dataclass
+class StoreReport:
+    """What a ``store_test_results`` call did."""
+
+    seen: int = 0
+    stored: int = 0
+    rejected: int = 0
+    performance_rows: int = 0
+    power_rows: int = 0
+    compatibility_rows: int = 0
+    models_created: int = 0
+    hardware_created: int = 0
+    seconds: float = 0.0
+    errors: list[ItemError] = field(default_factory=list)
+
+    def problem_lines(self, *, with_index: bool = True) -> list[str]:
+        return [line for error in self.errors for line in error.lines(with_index=with_index)]
+
+    def summary(self) -> str:
+        text = f"stored {self.stored} result(s)"
+        if self.rejected:
+            text += f", rejected {self.rejected}"
+        return f"{text} in {self.seconds:.2f} s"
+
+
+ProgressCallback = Callable[[int], None]
+
+
+def _chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def store_results(
+    engine: Engine,
+    items: Iterable[Any],
+    *,
+    on_error: OnError = "raise",
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: ProgressCallback | None = None,
+    single: bool = False,
+) -> StoreReport:
+    """Store ``items`` (result dicts) in one transaction; see the module docstring for the error modes.
+
+    ``single`` words errors for one result (no ``[index]`` prefixes).
+    """
+    if on_error not in ("raise", "skip"):
+        raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    if isinstance(items, dict):
+        raise TypeError("store_test_results() takes an iterable of result dicts; use store_test_result() for one")
+    started = time.perf_counter()
+    report = StoreReport()
+    with translate_errors(engine.url), engine.connect() as connection:
+        writer = writer_for(connection)
+        wrote_anything = False
+        with connection.begin():
+            for offset, chunk in _chunk_offsets(items, chunk_size):
+                validated = validate_chunk(chunk, offset)
+                report.seen += len(chunk)
+                _record_problems(report, validated.problems)
+                batch = validated.batch
+                if report.rejected and on_error == "raise":
+                    continue  # keep reading, so the error lists every problem; nothing will be written
+                if len(batch):
+                    _prepare_partitions(engine, connection, batch, in_transaction=wrote_anything)
+                    _write(connection, writer, batch, report)
+                    wrote_anything = True
+                if progress is not None:
+                    progress(len(chunk))
+            if report.rejected and on_error == "raise":
+                connection.rollback()
+                raise _invalid(report, single=single)
+    report.seconds = time.perf_counter() - started
+    log.info("%s", report.summary())
+    return report
+
+
+def _chunk_offsets(items: Iterable[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
+    offset = 0
+    for chunk in _chunked(items, size):
+        yield offset, chunk
+        offset += len(chunk)
+
+
+def _record_problems(report: StoreReport, problems: dict[int, list[str]]) -> None:
+    report.rejected += len(problems)
+    room = MAX_PROBLEMS_KEPT - len(report.errors)
+    for index in sorted(problems)[: max(room, 0)]:
+        report.errors.append(ItemError(index, problems[index]))
+
+
+def _invalid(report: StoreReport, *, single: bool) -> InvalidResultError:
+    lines = report.problem_lines(with_index=not single)
+    if single:
+        return InvalidResultError(lines, heading="invalid test result; nothing was written")
+    heading = f"{report.rejected} of {report.seen} test result(s) are invalid; nothing was written"
+    if report.rejected > len(report.errors):
+        lines.append(f"... and problems in {report.rejected - len(report.errors)} more item(s)")
+    return InvalidResultError(lines, heading=heading)
+
+
+def _prepare_partitions(engine: Engine, connection: Connection, batch: ResultBatch, *, in_transaction: bool) -> None:
+    """PostgreSQL: make sure the batch's months have partitions before its rows arrive.
+
+    Before this transaction has written, a separate short transaction does it (creating a partition waits for
+    open insert transactions, including ours). Once we have written, it must happen inside our transaction.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    ensure_test_result_partitions(connection if in_transaction else engine, batch.test["timestamp"])
+
+
+def _write(connection: Connection, writer: FactWriter, batch: ResultBatch, report: StoreReport) -> None:
+    model_ids, hardware_ids, counts = resolve_dimensions(connection, batch.model, batch.hardware)
+    report.models_created += counts.models_created
+    report.hardware_created += counts.hardware_created
+    models = np.asarray(model_ids, dtype=np.int64)
+    hardware = np.asarray(hardware_ids, dtype=np.int64)
+    test_ids = writer.allocate_test_ids(connection, len(batch))
+    writer.write(
+        connection,
+        TestResult.__table__,
+        {"id": test_ids, "model_id": models, "hardware_id": hardware, **batch.test},
+    )
+    timestamps = batch.test["timestamp"]
+    for section, table in ((batch.performance, PerformanceResult), (batch.power, PowerMetric)):
+        if section.rows:
+            writer.write(connection, table.__table__, _linked(section, timestamps, test_ids, models, hardware))
+    report.performance_rows += len(batch.performance.rows)
+    report.power_rows += len(batch.power.rows)
+    report.compatibility_rows += _upsert_compatibility(
+        connection, writer, batch.compatibility, timestamps, models, hardware
+    )
+    report.stored += len(batch)
+
+
+def _linked(
+    section: SectionColumns,
+    timestamps: list[datetime],
+    test_ids: np.ndarray,
+    models: np.ndarray,
+    hardware: np.ndarray,
+) -> dict[str, Any]:
+    """A sub-dict's columns plus the ids of its test result, model and hardware; its time defaults to the test's."""
+    rows = np.asarray(section.rows, dtype=np.int64)
+    columns = dict(section.columns)
+    columns["test_timestamp"] = [
+        moment if moment is not None else timestamps[row]
+        for moment, row in zip(columns["test_timestamp"], section.rows, strict=True)
+    ]
+    columns["test_id"] = test_ids[rows]
+    columns["model_id"] = models[rows]
+    columns["hardware_id"] = hardware[rows]
+    return columns
+
+
+def _upsert_compatibility(
+    connection: Connection,
+    writer: FactWriter,
+    section: SectionColumns,
+    timestamps: list[datetime],
+    models: np.ndarray,
+    hardware: np.ndarray,
+) -> int:
+    """Record the newest verdict per (model, hardware); an older result never overwrites a newer verdict."""
+    if not section.rows:
+        return 0
+    newest: dict[tuple[int, int], int] = {}  # pair -> position in the section of its newest verdict
+    for position, row in enumerate(section.rows):
+        pair = (models[row], hardware[row])
+        best = newest.get(pair)
+        if best is None or timestamps[row] >= timestamps[section.rows[best]]:
+            newest[pair] = position
+    positions = list(newest.values())
+    rows = [section.rows[p] for p in positions]
+    columns: dict[str, Any] = {name: [values[p] for p in positions] for name, values in section.columns.items()}
+    columns.update(model_id=models[rows], hardware_id=hardware[rows], last_tested=[timestamps[row] for row in rows])
+    writer.write(connection, HardwareCompatibility.__table__, columns, on_conflict=_newer_verdict_wins)
+    return len(positions)
+
+
+def _newer_verdict_wins(statement: PGInsert) -> PGInsert:
+    table = HardwareCompatibility.__table__
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.model_id, table.c.hardware_id],
+        set_={
+            name: statement.excluded[name]
+            for name in ("compatibility_status", "compatibility_score", "recommended", "last_tested")
+        },
+        where=or_(table.c.last_tested.is_(None), statement.excluded.last_tested >= table.c.last_tested),
+    )

@@ -1,0 +1,379 @@
+"""Validate a chunk of result dicts column by column and flatten it into a :class:`ResultBatch`.
+
+Working per column (one tight loop per field over the whole chunk) rather than per item keeps validation close
+to the cost of merely flattening the dicts, which ingest has to do anyway. Every problem is recorded with its
+path (``performance.average_latency_ms: must be a finite number >= 0, got -5.0``) against the item's index, so a
+rejected batch can list all of them at once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from accel_orm.ingest.fields import (
+    HARDWARE_FIELDS,
+    KNOWN_TOP_LEVEL_KEYS,
+    MODEL_FIELDS,
+    SECTIONS,
+    TEST_FIELDS,
+    Field,
+    Kind,
+)
+from accel_orm.models import COMPATIBILITY_STATUSES
+
+_INF = math.inf
+_MAX = sys.float_info.max
+_SHOWN_VALUE_LENGTH = 60
+# Epoch seconds outside this range are almost certainly milliseconds or garbage (1970-01-01 .. 2200-01-01).
+_EPOCH_RANGE = (0.0, 7_258_118_400.0)
+
+Problems = dict[int, list[str]]  # position in the chunk -> problems of that item
+
+
+@dataclass
+class ResultBatch:
+    """Valid items of one chunk, flattened into columns (each list has one entry per kept item)."""
+
+    positions: list[int]  # index of each kept item in the caller's whole input
+    test: dict[str, list[Any]]
+    model: dict[str, list[Any]]
+    hardware: dict[str, list[Any]]
+    # Sub-dicts: ``rows`` says which kept items have one; columns hold one entry per such item.
+    performance: SectionColumns
+    power: SectionColumns
+    compatibility: SectionColumns
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+
+@dataclass
+class SectionColumns:
+    rows: list[int] = field(default_factory=list)  # indexes into the batch's kept items
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+
+
+@dataclass
+class ValidatedChunk:
+    batch: ResultBatch
+    problems: Problems  # keyed by index in the caller's whole input
+
+
+def show(value: Any) -> str:
+    """A value as it appears in messages: repr, shortened."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN_VALUE_LENGTH else text[: _SHOWN_VALUE_LENGTH - 3] + "..."
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+# --- one checker per Kind: (values, path, problems) -> cleaned values -------------------------------------------------
+
+
+def _check_text(values: list[Any], path: str, problems: Problems) -> list[Any]:
+    for i, value in enumerate(values):
+        if value is not None and type(value) is not str:
+            problems.setdefault(i, []).append(f"{path}: must be a string, got {_type_name(value)} {show(value)}")
+    return values
+
+
+def _check_lower_text(values: list[Any], path: str, problems: Problems) -> list[Any]:
+    cleaned = _check_text(values, path, problems)
+    return [value.strip().lower() if type(value) is str else value for value in cleaned]
+
+
+def _check_real(
+    values: list[Any], path: str, problems: Problems, low: float, high: float, expectation: str
+) -> list[Any]:
+    """Numbers within [low, high]. Plain int/float take the fast path; other reals (numpy scalars) become float."""
+    cleaned = values
+    for i, value in enumerate(values):
+        kind = type(value)
+        # NaN fails every comparison and inf lies outside any finite bound, so both fall through to a problem.
+        if value is None or ((kind is float or kind is int) and low <= value <= high):
+            continue
+        if kind is not bool and isinstance(value, numbers.Real) and low <= float(value) <= high:
+            if cleaned is values:
+                cleaned = list(values)
+            cleaned[i] = float(value)
+            continue
+        problems.setdefault(i, []).append(f"{path}: must be {expectation}, got {show(value)}")
+    return cleaned
+
+
+def _check_measure(values: list[Any], path: str, problems: Problems) -> list[Any]:
+    return _check_real(values, path, problems, 0.0, _MAX, "a finite number >= 0")
+
+
+def _check_number(values: list[Any], path: str, problems: Problems) -> list[Any]:
+    return _check_real(values, path, problems, -_MAX, _MAX, "a finite number")
+
+
+def _check_score(values: list[Any], path: str, problems: Problems) -> list[Any]:
+    return _check_real(values, path, problems, 0.0, 1.0, "a finite number between 0 and 1")
+
+
+def _check_count(values: list[Any], path: str, problems: Problems) -> list[Any]:
+    cleaned = values
+    for i, value in enumerate(values):
+        kind = type(value)
+        if value is None or (kind is int and value >= 0):
+            continue
+        if kind is not bool and isinstance(value, numbers.Integral) and value >= 0:
+            if cleaned is values:
+                cleaned = list(values)
+            cleaned[i] = int(value)
+            continue
+        if isinstance(value, float) and value >= 0 and value.is_integer():
+            if cleaned is values:
+                cleaned = list(values)
+            cleaned[i] = int(value)
+            continue
+        problems.setdefault(i, []).append(f"{path}: must be a whole number >= 0, got {show(value)}")
+    return cleaned
+
+
+def _check_flag(values: list[Any], path: str, problems: Problems) -> list[Any]:
+    for i, value in enumerate(values):
+        if value is not None and type(value) is not bool:
+            problems.setdefault(i, []).append(f"{path}: must be true or false, got {show(value)}")
+    return values
+
+
+def _check_compatibility(values: list[Any], path: str, problems: Problems) -> list[Any]:
+    cleaned = [value.strip().lower() if type(value) is str else value for value in values]
+    for i, value in enumerate(cleaned):
+        if value is not None and value not in COMPATIBILITY_STATUSES:
+            allowed = ", ".join(COMPATIBILITY_STATUSES)
+            problems.setdefault(i, []).append(f"{path}: must be one of {allowed}, got {show(values[i])}")
+    return cleaned
+
+
+def _check_precisions(values: list[Any], path: str, problems: Problems) -> list[Any]:
+    cleaned = list(values)
+    for i, value in enumerate(values):
+        if value is None or type(value) is str:
+            continue
+        if isinstance(value, list | tuple) and all(type(item) is str for item in value):
+            cleaned[i] = ",".join(value)
+            continue
+        problems.setdefault(i, []).append(f"{path}: must be a string or a list of strings, got {show(value)}")
+    return cleaned
+
+
+def _check_time(values: list[Any], path: str, problems: Problems) -> list[Any]:
+    """ISO-8601 text, datetime or epoch seconds -> naive UTC datetime (None stays None: the caller defaults).
+
+    Text without an offset is taken as UTC; offsets are converted. ``datetime.fromisoformat`` (Python 3.11+)
+    reads the ISO forms harnesses write, including ``Z``, and keeps pandas out of writer processes.
+    """
+    cleaned: list[Any] = list(values)
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        moment = _as_utc(value)
+        if moment is None:
+            expected = "an ISO-8601 time" if type(value) is str else "an ISO-8601 time, a datetime or epoch seconds"
+            problems.setdefault(i, []).append(f"{path}: must be {expected}, got {show(value)}")
+        else:
+            cleaned[i] = moment
+    return cleaned
+
+
+def _as_utc(value: Any) -> datetime | None:
+    kind = type(value)
+    if kind is str:
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+    if kind is not bool and isinstance(value, numbers.Real) and _EPOCH_RANGE[0] <= value <= _EPOCH_RANGE[1]:
+        return datetime.fromtimestamp(float(value), UTC).replace(tzinfo=None)
+    return None
+
+
+Checker = Callable[[list[Any], str, Problems], list[Any]]
+CHECKERS: dict[Kind, Checker] = {
+    Kind.TEXT: _check_text,
+    Kind.LOWER_TEXT: _check_lower_text,
+    Kind.MEASURE: _check_measure,
+    Kind.NUMBER: _check_number,
+    Kind.COUNT: _check_count,
+    Kind.FLAG: _check_flag,
+    Kind.TIME: _check_time,
+    Kind.SCORE: _check_score,
+    Kind.COMPATIBILITY: _check_compatibility,
+    Kind.PRECISIONS: _check_precisions,
+}
+
+
+def _check_fields(
+    dicts: Sequence[dict[str, Any]], fields: dict[str, Field], prefix: str, problems: Problems
+) -> dict[str, list[Any]]:
+    """Extract and check every field of ``fields`` from ``dicts``; returns column -> values."""
+    columns: dict[str, list[Any]] = {}
+    for key, spec in fields.items():
+        values = [d.get(key) for d in dicts]
+        if spec.required:
+            for i, value in enumerate(values):
+                if value is None or (type(value) is str and not value.strip()):
+                    what = "missing" if value is None else "empty"
+                    problems.setdefault(i, []).append(f"{prefix}{key}: required, {what}")
+        columns[spec.column] = CHECKERS[spec.kind](values, prefix + key, problems)
+    return columns
+
+
+_DERIVED_STATUS = {True: "Success", False: "Failed"}
+_SUCCESS_WORDS = {
+    "success": True,
+    "succeeded": True,
+    "passed": True,
+    "ok": True,
+    "failed": False,
+    "failure": False,
+    "error": False,
+    "fail": False,
+}
+
+
+def _derive_status_and_success(test: dict[str, list[Any]]) -> None:
+    """Fill a missing status from ``success`` and a missing ``success`` from a recognisable status word."""
+    statuses, successes = test["status"], test["success"]
+    for i, (status, success) in enumerate(zip(statuses, successes, strict=True)):
+        if status is None and success is not None:
+            statuses[i] = _DERIVED_STATUS[success]
+        elif success is None and type(status) is str:
+            successes[i] = _SUCCESS_WORDS.get(status.strip().lower())
+
+
+def _details(
+    items: Sequence[dict[str, Any]], problems: Problems, section_extras: dict[int, dict[str, Any]]
+) -> list[str | None]:
+    """The ``details`` JSON text of each item: its ``details`` plus any unknown top-level keys, kept not dropped."""
+    encoded: list[str | None] = []
+    for i, item in enumerate(items):
+        details = item.get("details")
+        unknown = item.keys() - KNOWN_TOP_LEVEL_KEYS
+        extras = section_extras.get(i)
+        if details is None and not unknown and not extras:
+            encoded.append(None)
+            continue
+        if details is not None and not isinstance(details, dict):
+            problems.setdefault(i, []).append(f"details: must be a JSON object (dict), got {_type_name(details)}")
+            encoded.append(None)
+            continue
+        merged = dict(details or {})
+        for key in unknown:
+            merged.setdefault(key, item[key])
+        if extras:
+            merged.update(extras)
+        try:
+            encoded.append(json.dumps(merged, allow_nan=False, separators=(",", ":"), ensure_ascii=False))
+        except (TypeError, ValueError) as error:
+            problems.setdefault(i, []).append(f"details: not JSON-serialisable ({error})")
+            encoded.append(None)
+    return encoded
+
+
+def _sections(
+    items: Sequence[dict[str, Any]], problems: Problems
+) -> tuple[dict[str, SectionColumns], dict[int, dict[str, Any]]]:
+    """Check each optional sub-dict; unknown keys inside one are kept in details as ``<section>_extra``."""
+    sections: dict[str, SectionColumns] = {}
+    extras: dict[int, dict[str, Any]] = {}
+    for name, fields in SECTIONS.items():
+        rows: list[int] = []
+        dicts: list[dict[str, Any]] = []
+        for i, item in enumerate(items):
+            sub = item.get(name)
+            if sub is None:
+                continue
+            if not isinstance(sub, dict):
+                problems.setdefault(i, []).append(f"{name}: must be an object (dict), got {_type_name(sub)}")
+                continue
+            rows.append(i)
+            dicts.append(sub)
+            unknown = sub.keys() - fields.keys()
+            if unknown:
+                extras.setdefault(i, {})[f"{name}_extra"] = {key: sub[key] for key in sorted(unknown)}
+        section_problems: Problems = {}
+        columns = _check_fields(dicts, fields, f"{name}.", section_problems)
+        for position, messages in section_problems.items():
+            problems.setdefault(rows[position], []).extend(messages)
+        sections[name] = SectionColumns(rows=rows, columns=columns)
+    return sections, extras
+
+
+def validate_chunk(items: Sequence[Any], offset: int, *, now: datetime | None = None) -> ValidatedChunk:
+    """Validate ``items`` (the caller's items ``offset .. offset+len``) and flatten the valid ones into columns."""
+    problems: Problems = {}
+    not_dicts: Problems = {}
+    dicts: list[dict[str, Any]] = []
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            dicts.append(item)
+        else:
+            not_dicts[i] = [f"must be a dict (a test result), got {_type_name(item)}"]
+            dicts.append({})
+
+    test = _check_fields(dicts, TEST_FIELDS, "", problems)
+    model = _check_fields(dicts, MODEL_FIELDS, "", problems)
+    hardware = _check_fields(dicts, HARDWARE_FIELDS, "", problems)
+    sections, extras = _sections(dicts, problems)
+    test["details"] = _details(dicts, problems, extras)
+    _derive_status_and_success(test)
+
+    problems.update(not_dicts)  # an item that is no dict has no fields worth listing as missing
+
+    stamp = now or datetime.now(UTC).replace(tzinfo=None)
+    test["timestamp"] = [moment or stamp for moment in test["timestamp"]]
+
+    batch = ResultBatch(
+        positions=[offset + i for i in range(len(dicts))],
+        test=test,
+        model=model,
+        hardware=hardware,
+        performance=sections["performance"],
+        power=sections["power_metrics"],
+        compatibility=sections["compatibility"],
+    )
+    if problems:
+        batch = _without(batch, set(problems))
+    return ValidatedChunk(batch=batch, problems={offset + i: messages for i, messages in problems.items()})
+
+
+def _without(batch: ResultBatch, rejected: set[int]) -> ResultBatch:
+    """The batch minus the rejected item positions (section rows re-indexed to the kept items)."""
+    keep = [i for i in range(len(batch)) if i not in rejected]
+    new_index = {old: new for new, old in enumerate(keep)}
+
+    def take(columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        return {name: [values[i] for i in keep] for name, values in columns.items()}
+
+    def take_section(section: SectionColumns) -> SectionColumns:
+        kept = [(position, row) for position, row in enumerate(section.rows) if row in new_index]
+        return SectionColumns(
+            rows=[new_index[row] for _, row in kept],
+            columns={name: [values[p] for p, _ in kept] for name, values in section.columns.items()},
+        )
+
+    return ResultBatch(
+        positions=[batch.positions[i] for i in keep],
+        test=take(batch.test),
+        model=take(batch.model),
+        hardware=take(batch.hardware),
+        performance=take_section(batch.performance),
+        power=take_section(batch.power),
+        compatibility=take_section(batch.compatibility),
+    )

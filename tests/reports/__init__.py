@@ -1,0 +1,1 @@
+"""Tests of accel_orm.reports (a package, so module names cannot clash with other test folders)."""

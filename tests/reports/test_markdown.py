@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from accel_orm.reports import FORMATS, Report, Section, frame_to_markdown, render, render_markdown
+
+XSS = "<script>alert(1)</script>"
+
+# A GFM cell delimiter is a pipe not preceded by an (unescaped) backslash.
+_DELIMITER = re.compile(r"(?<!\\)\|")
+
+
+def _cells(line: str) -> list[str]:
+    assert line.startswith("|") and line.endswith("|"), line
+    return [c.strip() for c in _DELIMITER.split(line[1:-1])]
+
+
+def test_table_has_header_separator_and_rows(results_frame: pd.DataFrame) -> None:
+    text = frame_to_markdown(results_frame)
+    lines = text.strip().splitlines()
+    assert len(lines) == 2 + len(results_frame)
+    assert _cells(lines[0]) == list(results_frame.columns)
+    separator = _cells(lines[1])
+    assert all(re.fullmatch(r":?-{3,}:?", cell) for cell in separator)
+    # every row has exactly as many cells as the header, even with pipes and newlines in the data
+    for line in lines[2:]:
+        assert len(_cells(line)) == len(results_frame.columns)
+
+
+def test_numeric_columns_are_right_aligned(results_frame: pd.DataFrame) -> None:
+    separator = _cells(frame_to_markdown(results_frame).splitlines()[1])
+    aligned = dict(zip(results_frame.columns, separator, strict=True))
+    assert aligned["throughput"].endswith(":")
+    assert aligned["batch_size"].endswith(":")
+    assert not aligned["model_name"].endswith(":")
+    assert not aligned["ok"].endswith(":")  # booleans read as words
+
+
+def test_pipes_newlines_and_html_are_escaped(results_frame: pd.DataFrame) -> None:
+    text = frame_to_markdown(results_frame)
+    assert r"a\|b model" in text
+    assert "multi<br>line" in text
+    assert XSS not in text
+    assert r"\<script\>alert(1)\</script\>" in text
+
+
+def test_backslash_before_pipe_cannot_unescape_it() -> None:
+    text = frame_to_markdown(pd.DataFrame({"a": ["x\\|y"], "b": [1]}))
+    assert len(_cells(text.splitlines()[2])) == 2
+
+
+def test_missing_values_floats_and_datetimes(results_frame: pd.DataFrame) -> None:
+    rows = [_cells(line) for line in frame_to_markdown(results_frame).splitlines()[2:]]
+    by_col = {col: [row[i] for row in rows] for i, col in enumerate(results_frame.columns)}
+    assert by_col["throughput"] == ["1,234.57", "—", "42.00", "0.50"]
+    assert by_col["notes"][0] == "—"
+    assert by_col["timestamp"][0] == "2024-05-01T06:00:00"
+    assert by_col["timestamp"][1] == "2024-05-01T06:30:15"
+    assert by_col["timestamp"][2] == "—"
+    assert by_col["ok"] == ["yes", "no", "yes", "yes"]
+
+
+def test_float_digits_and_tiny_values() -> None:
+    frame = pd.DataFrame({"v": [1.23456, 0.0003, -0.0]})
+    rows = [_cells(line)[0] for line in frame_to_markdown(frame, float_digits=3).splitlines()[2:]]
+    assert rows == ["1.235", "0.0003", "0.000"]
+    with pytest.raises(ValueError, match="float_digits"):
+        frame_to_markdown(frame, float_digits=-1)
+
+
+def test_whole_number_float_column_shows_no_decimals() -> None:
+    frame = pd.DataFrame({"runs": [1.0, np.nan, 1200.0]})
+    rows = [_cells(line)[0] for line in frame_to_markdown(frame).splitlines()[2:]]
+    assert rows == ["1", "—", "1,200"]
+
+
+def test_date_only_column() -> None:
+    frame = pd.DataFrame({"bucket": pd.date_range("2024-01-01", periods=2, freq="D")})
+    assert "| 2024-01-02 |" in frame_to_markdown(frame)
+
+
+def test_title_and_meaningful_index() -> None:
+    frame = pd.DataFrame({"hardware_type": ["cpu", "cuda", "cpu"], "v": [1.0, 2.0, 3.0]})
+    grouped = frame.groupby("hardware_type").mean()
+    text = frame_to_markdown(grouped, title="Mean | by hw")
+    assert text.startswith(r"### Mean \| by hw")
+    assert _cells(text.splitlines()[2]) == ["hardware_type", "v"]
+
+
+def test_empty_frames() -> None:
+    no_rows = frame_to_markdown(pd.DataFrame(columns=["a", "b"]))
+    assert "| a" in no_rows and "No rows" in no_rows
+    assert "No data" in frame_to_markdown(pd.DataFrame())
+
+
+def test_multiindex_columns_are_flattened() -> None:
+    frame = pd.DataFrame([[1, 2]], columns=pd.MultiIndex.from_tuples([("lat", "p50"), ("lat", "p99")]))
+    assert _cells(frame_to_markdown(frame).splitlines()[0]) == ["lat / p50", "lat / p99"]
+
+
+def test_render_markdown_document(results_frame: pd.DataFrame, png_bytes: bytes, generated_at) -> None:
+    report = Report(
+        title=f"Nightly {XSS}",
+        generated_at=generated_at,
+        sections=[
+            Section("Summary", text="All **good**."),
+            Section("Results", frame=results_frame, chart_png=png_bytes, chart_alt="Bar chart of throughput"),
+        ],
+    )
+    text = render_markdown(report)
+    assert text.startswith("# Nightly ")
+    assert XSS not in text
+    assert "2024-05-01T06:00:00+00:00" in text
+    assert "## Summary" in text and "All **good**." in text
+    assert "## Results" in text
+    assert "Bar chart of throughput" in text
+    assert "base64" not in text and "\\x89PNG" not in text and "data:image" not in text
+    assert render(report, "markdown") == text
+
+
+def test_render_dispatch_and_unknown_format(generated_at) -> None:
+    report = Report("r", [], generated_at)
+    assert FORMATS == ("markdown", "html", "json")
+    assert render(report, " HTML ").startswith("<!DOCTYPE html>")
+    with pytest.raises(ValueError) as info:
+        render(report, "pdf")
+    message = str(info.value)
+    assert "'pdf'" in message
+    for fmt in FORMATS:
+        assert fmt in message
+
+
+def test_leftover_integer_index_is_dropped_but_named_index_kept() -> None:
+    frame = pd.DataFrame({"hw": ["cpu", "cuda", "rocm"], "v": [1, 2, 3]})
+    filtered = frame[frame.v > 1]  # index [1, 2]: positional noise, not data
+    assert _cells(frame_to_markdown(filtered).splitlines()[0]) == ["hw", "v"]
+    named = filtered.rename_axis("run_id")
+    assert _cells(frame_to_markdown(named).splitlines()[0]) == ["run_id", "hw", "v"]
