@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,9 +42,9 @@ def _pg_server_url() -> str:
     return url
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """The URL of a brand-new, empty PostgreSQL database (dropped after the test)."""
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """Create an empty PostgreSQL database on the test server; drop it afterwards. Yields its URL."""
     server = make_url(_pg_server_url())
     name = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -55,6 +56,13 @@ def pg_url() -> Iterator[str]:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """The URL of a brand-new, empty PostgreSQL database (dropped after the test)."""
+    with fresh_pg_database() as url:
+        yield url
 
 
 @pytest.fixture

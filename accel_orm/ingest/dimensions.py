@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from accel_orm.models import HardwarePlatform, Model
@@ -161,7 +161,8 @@ class _Hardware(_Dimension):
         return found
 
     def conflict_target(self) -> list[Any]:
-        return [self.table.c.hardware_type, func.coalesce(self.table.c.device_name, "")]
+        # The literal must match the unique index's expression for PostgreSQL to infer it; a bound '' does not.
+        return [self.table.c.hardware_type, func.coalesce(self.table.c.device_name, literal_column("''"))]
 
 
 MODELS = _Models()

@@ -330,6 +330,8 @@ def validate_chunk(items: Sequence[Any], offset: int, *, now: datetime | None = 
     test = _check_fields(dicts, TEST_FIELDS, "", problems)
     model = _check_fields(dicts, MODEL_FIELDS, "", problems)
     hardware = _check_fields(dicts, HARDWARE_FIELDS, "", problems)
+    # A blank device name is no device name: both identify the same hardware row.
+    hardware["device_name"] = [None if type(d) is str and not d.strip() else d for d in hardware["device_name"]]
     sections, extras = _sections(dicts, problems)
     test["details"] = _details(dicts, problems, extras)
     _derive_status_and_success(test)
