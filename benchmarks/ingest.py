@@ -38,12 +38,28 @@ from sqlalchemy.engine import make_url
 from accel_orm import TestResultsDBHandler, get_engine
 
 MODELS = [f"model-{i:03d}" for i in range(200)]
-HARDWARE = [("cpu", None), ("cuda", "NVIDIA A100"), ("rocm", "MI250"), ("mps", "M2"), ("openvino", None),
-            ("qualcomm", "Snapdragon 8 Gen 3"), ("webgpu", "chrome"), ("webnn", "firefox")]
+HARDWARE = [
+    ("cpu", None),
+    ("cuda", "NVIDIA A100"),
+    ("rocm", "MI250"),
+    ("mps", "M2"),
+    ("openvino", None),
+    ("qualcomm", "Snapdragon 8 Gen 3"),
+    ("webgpu", "chrome"),
+    ("webnn", "firefox"),
+]
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
-PERF_COLUMNS = ["batch_size", "sequence_length", "average_latency_ms", "p50_latency_ms", "p90_latency_ms",
-                "p99_latency_ms", "throughput_items_per_second", "memory_peak_mb"]
+PERF_COLUMNS = [
+    "batch_size",
+    "sequence_length",
+    "average_latency_ms",
+    "p50_latency_ms",
+    "p90_latency_ms",
+    "p99_latency_ms",
+    "throughput_items_per_second",
+    "memory_peak_mb",
+]
 POWER_COLUMNS = ["power_watts_avg", "power_watts_peak", "temperature_celsius_avg", "battery_impact_mah"]
 TEST_COLUMNS = ["test_type", "status", "success", "execution_time", "memory_usage", "timestamp"]
 
@@ -74,8 +90,12 @@ def make_result(i: int, rng: random.Random) -> dict[str, Any]:
         },
     }
     if i % 10 == 0:
-        result["power_metrics"] = {"power_watts_avg": rng.uniform(1, 5), "power_watts_peak": rng.uniform(5, 9),
-                                   "temperature_celsius_avg": rng.uniform(30, 50), "battery_impact_mah": 12.5}
+        result["power_metrics"] = {
+            "power_watts_avg": rng.uniform(1, 5),
+            "power_watts_peak": rng.uniform(5, 9),
+            "temperature_celsius_avg": rng.uniform(30, 50),
+            "battery_impact_mah": 12.5,
+        }
     return result
 
 
@@ -112,15 +132,25 @@ def _flatten(results: list[dict[str, Any]]) -> dict[str, dict[str, list[Any]]]:
 
 def _dimension_ids(connection: Any, names: list[str], hardware: list[tuple[str, str]]) -> tuple[Any, Any]:
     model_rows = sorted(set(names))
-    connection.execute(text("INSERT INTO models (model_name) SELECT unnest(:names)"), {"names": model_rows})
+    connection.execute(
+        text("INSERT INTO models (model_name) SELECT unnest(CAST(:names AS VARCHAR[]))"), {"names": model_rows}
+    )
     model_ids = dict(connection.execute(text("SELECT model_name, model_id FROM models")).all())
     for hardware_type, device in sorted(set(hardware)):
-        connection.execute(text("INSERT INTO hardware_platforms (hardware_type, device_name) VALUES (:t, :d)"),
-                           {"t": hardware_type, "d": device or None})
-    hardware_ids = {(t, d or ""): i for i, t, d in connection.execute(
-        text("SELECT hardware_id, hardware_type, device_name FROM hardware_platforms")).all()}
-    return (np.array([model_ids[n] for n in names], dtype=np.int64),
-            np.array([hardware_ids[h] for h in hardware], dtype=np.int64))
+        connection.execute(
+            text("INSERT INTO hardware_platforms (hardware_type, device_name) VALUES (:t, :d)"),
+            {"t": hardware_type, "d": device or None},
+        )
+    hardware_ids = {
+        (t, d or ""): i
+        for i, t, d in connection.execute(
+            text("SELECT hardware_id, hardware_type, device_name FROM hardware_platforms")
+        ).all()
+    }
+    return (
+        np.array([model_ids[n] for n in names], dtype=np.int64),
+        np.array([hardware_ids[h] for h in hardware], dtype=np.int64),
+    )
 
 
 def raw_floor_duckdb(engine: Engine, results: list[dict[str, Any]]) -> None:
@@ -132,14 +162,27 @@ def raw_floor_duckdb(engine: Engine, results: list[dict[str, Any]]) -> None:
         ids = raw.execute("SELECT nextval('test_results_id_seq') AS id FROM range(?)", [len(results)]).fetchnumpy()
         test_ids = ids["id"]
         tables = {
-            "test_results": {"id": test_ids, "model_id": models, "hardware_id": hardware, **test,
-                             "timestamp": [t.replace(tzinfo=None) for t in test["timestamp"]]},
-            "performance_results": {"test_id": test_ids, "model_id": models, "hardware_id": hardware,
-                                    **columns["perf"]},
+            "test_results": {
+                "id": test_ids,
+                "model_id": models,
+                "hardware_id": hardware,
+                **test,
+                "timestamp": [t.replace(tzinfo=None) for t in test["timestamp"]],
+            },
+            "performance_results": {
+                "test_id": test_ids,
+                "model_id": models,
+                "hardware_id": hardware,
+                **columns["perf"],
+            },
         }
         rows = np.array(columns["power_rows"], dtype=np.int64)
-        tables["power_metrics"] = {"test_id": test_ids[rows], "model_id": models[rows], "hardware_id": hardware[rows],
-                                   **columns["power"]}
+        tables["power_metrics"] = {
+            "test_id": test_ids[rows],
+            "model_id": models[rows],
+            "hardware_id": hardware[rows],
+            **columns["power"],
+        }
         for name, data in tables.items():
             raw.register("floor_incoming", pa.table(data))
             names = ", ".join(data)
@@ -152,24 +195,46 @@ def raw_floor_postgres(engine: Engine, results: list[dict[str, Any]]) -> None:
         columns = _flatten(results)
         test = columns["test"]
         models, hardware = _dimension_ids(connection, test.pop("model_name"), test.pop("hardware"))
-        connection.execute(text("SELECT ensure_test_results_partition(m) FROM unnest(:months) m"),
-                           {"months": sorted({r["timestamp"].replace(tzinfo=None, day=1, hour=0, minute=0, second=0,
-                                                                      microsecond=0) for r in results})})
-        test_ids = np.array(connection.execute(text(
-            "SELECT nextval('test_results_id_seq') FROM generate_series(1, :n)"), {"n": len(results)}).scalars().all())
+        connection.execute(
+            text("SELECT ensure_test_results_partition(m) FROM unnest(:months) m"),
+            {
+                "months": sorted(
+                    {
+                        r["timestamp"].replace(tzinfo=None, day=1, hour=0, minute=0, second=0, microsecond=0)
+                        for r in results
+                    }
+                )
+            },
+        )
+        test_ids = np.array(
+            connection.execute(
+                text("SELECT nextval('test_results_id_seq') FROM generate_series(1, :n)"), {"n": len(results)}
+            )
+            .scalars()
+            .all()
+        )
         rows = np.array(columns["power_rows"], dtype=np.int64)
         tables = {
             "test_results": {"id": test_ids, "model_id": models, "hardware_id": hardware, **test},
-            "performance_results": {"test_id": test_ids, "model_id": models, "hardware_id": hardware,
-                                    **columns["perf"]},
-            "power_metrics": {"test_id": test_ids[rows], "model_id": models[rows], "hardware_id": hardware[rows],
-                              **columns["power"]},
+            "performance_results": {
+                "test_id": test_ids,
+                "model_id": models,
+                "hardware_id": hardware,
+                **columns["perf"],
+            },
+            "power_metrics": {
+                "test_id": test_ids[rows],
+                "model_id": models[rows],
+                "hardware_id": hardware[rows],
+                **columns["power"],
+            },
         }
         raw = connection.connection.driver_connection
         for name, data in tables.items():
             values = [v.tolist() if isinstance(v, np.ndarray) else v for v in data.values()]
             statement = pg_sql.SQL("COPY {} ({}) FROM STDIN").format(
-                pg_sql.Identifier(name), pg_sql.SQL(", ").join(map(pg_sql.Identifier, data)))
+                pg_sql.Identifier(name), pg_sql.SQL(", ").join(map(pg_sql.Identifier, data))
+            )
             with raw.cursor() as cursor, cursor.copy(statement) as copy:
                 for row in zip(*values, strict=True):
                     copy.write_row(row)
@@ -261,8 +326,7 @@ def main() -> None:
 
     results = make_results(args.results)
     engine_name = "PostgreSQL" if args.url else "DuckDB"
-    print(f"{engine_name}: {args.results:,} results (all with performance, 10% with power), "
-          f"medians of {args.repeats}")
+    print(f"{engine_name}: {args.results:,} results (all with performance, 10% with power), medians of {args.repeats}")
     with tempfile.TemporaryDirectory(prefix="accel-orm-bench-") as workdir:
         databases = Databases(args.url, Path(workdir))
         times = measure(databases, results, args.repeats)
@@ -276,8 +340,10 @@ def main() -> None:
         print(f"  batch speed-up over per-item {args.results / api / per_item:>8.0f} x   (target >= 30)")
         if args.stream and not args.url:
             stored, seconds, peak = stream_peak_rss(Path(workdir) / "stream.duckdb", args.stream)
-            print(f"  generator of {stored:,} results: {stored / seconds:,.0f} results/s, "
-                  f"peak RSS {peak:,.0f} MiB  (target < 600)")
+            print(
+                f"  generator of {stored:,} results: {stored / seconds:,.0f} results/s, "
+                f"peak RSS {peak:,.0f} MiB  (target < 600)"
+            )
     print(f"  (this process's peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)")
 
 

@@ -1,0 +1,70 @@
+"""The ``accel-orm`` command. Thin on purpose: parse, call the Python API, print.
+
+Every subcommand is reachable from Python; these modules only turn arguments into calls and results into text.
+Errors leave as one line on stderr and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from alembic.util.exc import CommandError
+
+from accel_orm.cli import db, maintenance
+from accel_orm.errors import AccelOrmError
+
+Handler = Callable[[argparse.Namespace], int]
+SUBCOMMANDS = (db, maintenance)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="accel-orm",
+        description="Store, query and report ML benchmark results (DuckDB file by default, or PostgreSQL).",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        help="DuckDB file or SQLAlchemy URL (default: $BENCHMARK_DB_URL, else $BENCHMARK_DB_PATH, "
+        "else ./benchmark_db.duckdb)",
+    )
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="print only results and errors")
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="also print each step as it happens")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in SUBCOMMANDS:
+        module.add_parser(commands)
+    return parser
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr)
+    # Library steps are INFO: shown with --verbose only, so normal output stays the results.
+    logging.getLogger("accel_orm").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.INFO if args.verbose else logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    validate = getattr(args, "validate", None)
+    if validate is not None:
+        validate(parser, args)
+    _configure_logging(args)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (AccelOrmError, CommandError, ValueError, OSError) as error:
+        print(f"accel-orm: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("accel-orm: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

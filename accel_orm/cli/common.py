@@ -1,0 +1,67 @@
+"""What every subcommand shares: opening the database, printing, writing output files, progress bars."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from tqdm import tqdm
+
+from accel_orm.db import get_engine
+
+
+@contextmanager
+def open_engine(args: argparse.Namespace, **options: Any) -> Iterator[Engine]:
+    """The engine for ``--db`` (else the resolver), disposed when the command ends."""
+    engine = get_engine(args.db, **options)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def say(args: argparse.Namespace, text: str) -> None:
+    """Informational output: suppressed by --quiet (results and errors are always printed)."""
+    if not args.quiet:
+        print(text)
+
+
+def write_output(content: str | bytes, output: str | None) -> None:
+    """Write to ``output`` when given, else to stdout (text only)."""
+    if output is None:
+        if isinstance(content, bytes):
+            raise ValueError("binary output (a chart) needs --output FILE")
+        sys.stdout.write(content if content.endswith("\n") else content + "\n")
+        return
+    path = Path(output)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+
+
+def progress_enabled(args: argparse.Namespace) -> bool:
+    """Bars only for a person at a terminal: never with --quiet, in pipes, or under CI."""
+    return not args.quiet and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@contextmanager
+def progress_bar(args: argparse.Namespace, *, total: int | None, unit: str, desc: str) -> Iterator[tqdm]:
+    with tqdm(
+        total=total,
+        unit=unit,
+        desc=desc,
+        disable=not progress_enabled(args),
+        file=sys.stderr,
+        dynamic_ncols=True,
+        leave=False,
+    ) as bar:
+        yield bar
