@@ -1,6 +1,6 @@
 """accel_orm: the data layer for ML benchmark results (embedded DuckDB by default, PostgreSQL for many writers)."""
 
-from accel_orm.api import TestResultsDBHandler
+from accel_orm.api import BenchmarkDBQuery, TestResultsDBHandler
 from accel_orm.db import get_engine, session_scope
 from accel_orm.errors import (
     AccelOrmError,
@@ -27,6 +27,7 @@ from accel_orm.models import (
 __all__ = [
     "AccelOrmError",
     "Base",
+    "BenchmarkDBQuery",
     "ConstraintViolationError",
     "DatabaseError",
     "DatabaseLockedError",

@@ -8,15 +8,24 @@ Thin on purpose: they hold an engine and call :mod:`accel_orm.ingest`, :mod:`acc
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from accel_orm.db import DEFAULT_LOCK_TIMEOUT, get_engine
 from accel_orm.ingest import StoreReport, store_results
 from accel_orm.ingest.store import DEFAULT_CHUNK_SIZE, OnError
+from accel_orm.models import HardwarePlatform, Model
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The reading side (pandas, matplotlib, the report renderers) is imported inside the methods that need it, so a
+# process that only writes results stays small and starts fast.
+ReportFormat = Literal["markdown", "html", "json"]
 
 
 def _engine_for(db_path: str | os.PathLike[str] | None, db_url: str | None, **engine_options: Any) -> Engine:
@@ -87,10 +96,120 @@ class TestResultsDBHandler(_EngineHolder):
         *,
         on_error: OnError = "raise",
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        progress: Callable[[int], None] | None = None,
     ) -> StoreReport:
         """Store many results in one transaction (any iterable, generators included, streamed in chunks).
 
         ``on_error="raise"`` (default): all or nothing; ``InvalidResultError`` lists every problem with its item
         index. ``on_error="skip"``: store the valid ones and report the rejected ones in the returned report.
+        ``progress`` is called with the number of items read after each chunk.
         """
-        return store_results(self.engine, results, on_error=on_error, chunk_size=chunk_size)
+        return store_results(self.engine, results, on_error=on_error, chunk_size=chunk_size, progress=progress)
+
+    def generate_report(
+        self, format: ReportFormat = "markdown", output_file: str | os.PathLike[str] | None = None
+    ) -> str:
+        """A summary people can act on: counts, current regressions, hardware, performance, compatibility,
+        recent failures and a trend chart, as ``markdown``, ``html`` (one self-contained file) or ``json``.
+        Returns the content and also writes ``output_file`` when given."""
+        from accel_orm.reporting import summary_report
+        from accel_orm.reports import render
+
+        return _deliver(render(summary_report(self.engine), format), output_file)
+
+
+def _deliver(content: str | bytes, output: str | os.PathLike[str] | None) -> Any:
+    """Write ``content`` to ``output`` when given; return it either way."""
+    if output is not None:
+        path = Path(output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return content
+
+
+PerformanceFormat = Literal["markdown", "html", "json", "csv", "chart"]
+
+
+class BenchmarkDBQuery(_EngineHolder):
+    """Reads the database: tables as DataFrames, performance and compatibility reports, read-only SQL.
+
+    ``db_path`` (a DuckDB file) or ``db_url`` (a SQLAlchemy URL); with neither, the resolver decides.
+    """
+
+    def __init__(self, db_path: str | os.PathLike[str] | None = None, *, db_url: str | None = None) -> None:
+        super().__init__(_engine_for(db_path, db_url))
+
+    def __enter__(self) -> BenchmarkDBQuery:
+        return self
+
+    def get_models(self) -> pd.DataFrame:
+        """Every model (the ``models`` table), by name."""
+        from accel_orm.frames import to_frame
+
+        return to_frame(select(*Model.__table__.columns).order_by(Model.model_name), self.engine)
+
+    def get_hardware_platforms(self) -> pd.DataFrame:
+        """Every hardware platform (the ``hardware_platforms`` table), by type and device."""
+        from accel_orm.frames import to_frame
+
+        table = HardwarePlatform.__table__
+        return to_frame(select(*table.columns).order_by(table.c.hardware_type, table.c.device_name), self.engine)
+
+    def generate_performance_report(
+        self,
+        format: PerformanceFormat = "markdown",
+        output: str | os.PathLike[str] | None = None,
+        model: str | None = None,
+    ) -> str | bytes:
+        """Performance per configuration (for one ``model`` or all). ``csv`` gives the table; ``chart`` a PNG
+        (hardware comparison for a model, else the throughput trend). Returns the content; writes ``output``."""
+        from accel_orm.frames import to_frame
+        from accel_orm.queries.summary import performance_summary
+        from accel_orm.reporting import performance_report
+        from accel_orm.reports import render
+        from accel_orm.reports.csvfmt import frame_to_csv
+
+        if format == "csv":
+            return _deliver(frame_to_csv(to_frame(performance_summary(model_name=model), self.engine)), output)
+        if format == "chart":
+            return _deliver(_performance_chart(self.engine, model), output)
+        return _deliver(render(performance_report(self.engine, model=model), format), output)
+
+    def generate_compatibility_matrix(
+        self,
+        format: ReportFormat = "markdown",
+        output: str | os.PathLike[str] | None = None,
+        filter_family: str | None = None,
+    ) -> str:
+        """The model x hardware compatibility matrix (optionally one model family). Returns it; writes ``output``."""
+        from accel_orm.reporting import compatibility_report
+        from accel_orm.reports import render
+
+        return _deliver(render(compatibility_report(self.engine, family=filter_family), format), output)
+
+    def run_sql(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run one hand-written statement on a read-only connection (``:name`` parameters are bound).
+
+        Statements that write are refused with ``ReadOnlyViolationError`` and change nothing.
+        """
+        from accel_orm.sql_console import run_read_only_sql
+
+        return run_read_only_sql(self.engine.url, sql, params)
+
+
+def _performance_chart(engine: Engine, model: str | None) -> bytes:
+    from accel_orm.frames import to_frame
+    from accel_orm.queries import hardware_comparison
+    from accel_orm.reporting import hardware_comparison_section, trend_section
+
+    if model is not None:
+        section = hardware_comparison_section(
+            model, to_frame(hardware_comparison(model, batch_size=None), engine), "throughput"
+        )
+    else:
+        section = trend_section(engine)
+    assert section.chart_png is not None
+    return section.chart_png

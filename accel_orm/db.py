@@ -167,14 +167,13 @@ def _connect_duckdb(dialect: Any, cargs: Any, cparams: Any, *, path: Path | None
 
 def _postgresql_engine(url: URL, *, read_only: bool, echo: bool) -> Engine:
     options = "-c TimeZone=UTC"
+    connect_args: dict[str, Any] = {"connect_timeout": 10}
     if read_only:
         options += " -c default_transaction_read_only=on"
-    return create_engine(
-        url,
-        pool_pre_ping=True,
-        connect_args={"options": options, "connect_timeout": 10},
-        echo=echo,
-    )
+        # Prepare every statement: a prepared statement is exactly one statement, so text such as
+        # "COMMIT; SET TRANSACTION READ WRITE; DELETE ..." cannot step out of the read-only transaction.
+        connect_args["prepare_threshold"] = 0
+    return create_engine(url, pool_pre_ping=True, connect_args={**connect_args, "options": options}, echo=echo)
 
 
 def ensure_schema(engine: Engine, *, allow_create: bool = True) -> None:
