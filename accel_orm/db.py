@@ -47,6 +47,15 @@ DEFAULT_LOCK_TIMEOUT = 30.0
 # Serialises concurrent first-use upgrades of one PostgreSQL database (an arbitrary, fixed 64-bit key).
 _UPGRADE_LOCK_KEY = 0x616363656C5F6F72
 _DUCKDB_MAGIC = b"DUCK"
+try:  # psycopg is the optional PostgreSQL driver (the "postgres" extra)
+    import psycopg
+
+    _PG_INTEGRITY: tuple[type[BaseException], ...] = (psycopg.IntegrityError,)
+    _PG_ERRORS: tuple[type[BaseException], ...] = (psycopg.Error,)
+except ImportError:  # pragma: no cover - DuckDB-only installs
+    _PG_INTEGRITY = _PG_ERRORS = ()
+_RAW_INTEGRITY_ERRORS = (duckdb.ConstraintException, *_PG_INTEGRITY)
+_RAW_DRIVER_ERRORS = (duckdb.Error, *_PG_ERRORS)
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 
 duckdb_dialect.register()
@@ -224,6 +233,9 @@ def translate_errors(url: URL | None = None) -> Iterator[None]:
         yield
     except exc.IntegrityError as error:
         raise ConstraintViolationError(f"{where} refused the write: {_driver_message(error)}") from error
+    except _RAW_INTEGRITY_ERRORS as error:
+        # Raised by driver calls made directly (Arrow inserts on DuckDB, COPY on PostgreSQL), not via SQLAlchemy.
+        raise ConstraintViolationError(f"{where} refused the write: {_first_line(error)}") from error
     except exc.DBAPIError as error:
         message = _driver_message(error)
         lowered = message.lower()
@@ -237,6 +249,8 @@ def translate_errors(url: URL | None = None) -> Iterator[None]:
                 "and credentials right?"
             ) from error
         raise DatabaseError(f"{where}: {message}") from error
+    except _RAW_DRIVER_ERRORS as error:
+        raise DatabaseError(f"{where}: {_first_line(error)}") from error
 
 
 def _is_unreachable(message: str) -> bool:
@@ -250,8 +264,13 @@ def _is_unreachable(message: str) -> bool:
     return any(marker in message for marker in markers)
 
 
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def _driver_message(error: exc.DBAPIError) -> str:
-    return str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)
+    return _first_line(error.orig) if error.orig is not None else str(error)
 
 
 @contextmanager

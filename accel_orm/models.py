@@ -288,3 +288,32 @@ class PowerMetric(Base):
             "estimated_runtime_hours",
         ),
     )
+
+
+class ImportLedger(Base):
+    """One row per JSON result file whose results ``accel_orm.migration.migrate_json`` has committed.
+
+    Keyed by the SHA-256 of the file's bytes, so re-running a migration over the same folder (or over a copy of a
+    file somewhere else) adds nothing. Rows are written in the same transaction as the file's results: a ledger row
+    exists exactly when the file's results are in the database.
+    """
+
+    __tablename__ = "import_ledger"
+
+    id: Mapped[int] = mapped_column(BigInteger, Sequence("import_ledger_id_seq"), primary_key=True)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    # Where the file was when it was imported (absolute); later copies with the same bytes are not recorded.
+    source_path: Mapped[str]
+    file_size: Mapped[int] = mapped_column(BigInteger)
+    shape: Mapped[str | None]
+    results_count: Mapped[int]  # results the file holds
+    results_stored: Mapped[int]  # of those, new to the database (the rest were already stored from other files)
+    imported_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("uq_import_ledger_content_sha256", "content_sha256", unique=True),
+        *_non_negative("file_size", "results_count", "results_stored"),
+    )
+
+    def __repr__(self) -> str:
+        return f"ImportLedger(id={self.id!r}, content_sha256={self.content_sha256!r}, source_path={self.source_path!r})"

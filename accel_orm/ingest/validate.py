@@ -251,7 +251,7 @@ def _derive_status_and_success(test: dict[str, list[Any]]) -> None:
     """Fill a missing status from ``success`` and a missing ``success`` from a recognisable status word."""
     statuses, successes = test["status"], test["success"]
     for i, (status, success) in enumerate(zip(statuses, successes, strict=True)):
-        if status is None and success is not None:
+        if status is None and type(success) is bool:
             statuses[i] = _DERIVED_STATUS[success]
         elif success is None and type(status) is str:
             successes[i] = _SUCCESS_WORDS.get(status.strip().lower())

@@ -10,9 +10,11 @@ of the result they belong to without a round trip per row.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 from psycopg import sql as pg_sql
@@ -83,7 +85,10 @@ class DuckDBWriter:
             statement = pg_insert(table).from_select(target, source)
             connection.execute(on_conflict(statement) if on_conflict else statement)
         finally:
-            raw.unregister(view)
+            # After a failed INSERT DuckDB refuses everything until rollback, unregistering included; the view
+            # dies with the connection anyway, and the INSERT's own error is the one worth raising.
+            with contextlib.suppress(duckdb.Error):
+                raw.unregister(view)
 
 
 class PostgresWriter:
