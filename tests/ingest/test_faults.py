@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from accel_orm import (
+    ConstraintViolationError,
     DatabaseLockedError,
     DatabaseUnavailableError,
     HardwarePlatform,
@@ -134,3 +135,26 @@ def test_eight_postgresql_writers_at_once(pg_url: str) -> None:
         assert session.scalar(select(func.count()).select_from(HardwarePlatform)) == 3
         months = session.scalar(select(func.count(func.distinct(func.date_trunc("month", TestResult.timestamp)))))
         assert months == 12
+
+
+def test_a_refusal_by_the_database_is_a_constraint_error_and_writes_nothing(db_url: str) -> None:
+    """Validation catches bad input; a conflict only the database can see still leaves as our own error."""
+    with TestResultsDBHandler(db_url=db_url) as handler:
+        handler.store_test_result(_result(timestamp="2025-03-01T00:00:00"))
+        with session_scope(handler.engine) as session:
+            stored = session.scalars(select(TestResult)).one()
+            # Plant a row holding the id the sequence hands out next, so the bulk insert collides with it.
+            next_id = stored.id + 1
+            session.add(
+                TestResult(
+                    id=next_id,
+                    timestamp=stored.timestamp,
+                    test_type="planted",
+                    model_id=stored.model_id,
+                    hardware_id=stored.hardware_id,
+                )
+            )
+        with pytest.raises(ConstraintViolationError, match="refused the write"):
+            handler.store_test_results([_result(i, timestamp="2025-03-01T00:00:00") for i in range(3)])
+        with session_scope(handler.engine) as session:
+            assert session.scalar(select(func.count()).select_from(TestResult)) == 2
