@@ -97,14 +97,18 @@ class TestResultsDBHandler(_EngineHolder):
         on_error: OnError = "raise",
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         progress: Callable[[int], None] | None = None,
+        atomic: bool = True,
     ) -> StoreReport:
         """Store many results in one transaction (any iterable, generators included, streamed in chunks).
 
         ``on_error="raise"`` (default): all or nothing; ``InvalidResultError`` lists every problem with its item
         index. ``on_error="skip"``: store the valid ones and report the rejected ones in the returned report.
-        ``progress`` is called with the number of items read after each chunk.
+        ``progress`` is called with the number of items read after each chunk. ``atomic=False`` commits chunk
+        by chunk (flat memory for millions of results; stops at the first chunk with an invalid item).
         """
-        return store_results(self.engine, results, on_error=on_error, chunk_size=chunk_size, progress=progress)
+        return store_results(
+            self.engine, results, on_error=on_error, chunk_size=chunk_size, progress=progress, atomic=atomic
+        )
 
     def generate_report(
         self, format: ReportFormat = "markdown", output_file: str | os.PathLike[str] | None = None

@@ -301,14 +301,14 @@ from ingest import result_stream
 from accel_orm import TestResultsDBHandler
 started = time.perf_counter()
 with TestResultsDBHandler(db_path={path!r}) as handler:
-    report = handler.store_test_results(result_stream({count}))
+    report = handler.store_test_results(result_stream({count}), atomic={atomic})
 seconds = time.perf_counter() - started
 print("RESULT", report.stored, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def stream_peak_rss(path: Path, count: int) -> tuple[int, float, float]:
-    code = STREAM_CHILD.format(bench_dir=str(Path(__file__).parent), path=str(path), count=count)
+def stream_peak_rss(path: Path, count: int, *, atomic: bool) -> tuple[int, float, float]:
+    code = STREAM_CHILD.format(bench_dir=str(Path(__file__).parent), path=str(path), count=count, atomic=atomic)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
     stored, seconds, max_rss_kib = line.split()[1:]

@@ -6,6 +6,7 @@
   :class:`InvalidResultError` lists every problem of every item (``[57] execution_time: ...``). The rest of the
   input is still read, so the message is complete.
 - ``on_error="skip"`` writes every valid item in one transaction and reports the rejected ones.
+- ``atomic=False`` commits chunk by chunk, for streams too long to hold in one transaction.
 """
 
 from __future__ import annotations
@@ -91,10 +92,14 @@ def store_results(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: ProgressCallback | None = None,
     single: bool = False,
+    atomic: bool = True,
 ) -> StoreReport:
     """Store ``items`` (result dicts) in one transaction; see the module docstring for the error modes.
 
-    ``single`` words errors for one result (no ``[index]`` prefixes).
+    ``atomic=False`` commits after every chunk instead, for very long streams: memory then stays flat (the
+    database does not hold one huge open transaction), and with ``on_error="raise"`` storing stops at the first
+    chunk holding an invalid item, keeping the chunks before it. ``single`` words errors for one result (no
+    ``[index]`` prefixes).
     """
     if on_error not in ("raise", "skip"):
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
@@ -104,24 +109,36 @@ def store_results(
     report = StoreReport()
     with translate_errors(engine.url), engine.connect() as connection:
         writer = writer_for(connection)
-        wrote_anything = False
-        with connection.begin():
+        wrote_in_transaction = False
+        transaction = connection.begin()
+        try:
             for offset, chunk in _chunk_offsets(items, chunk_size):
                 validated = validate_chunk(chunk, offset)
                 report.seen += len(chunk)
                 _record_problems(report, validated.problems)
                 batch = validated.batch
                 if report.rejected and on_error == "raise":
+                    if not atomic:
+                        break  # earlier chunks are committed; nothing of this one is written
                     continue  # keep reading, so the error lists every problem; nothing will be written
                 if len(batch):
-                    _prepare_partitions(engine, connection, batch, in_transaction=wrote_anything)
+                    _prepare_partitions(engine, connection, batch, in_transaction=wrote_in_transaction)
                     _write(connection, writer, batch, report)
-                    wrote_anything = True
+                    wrote_in_transaction = True
+                if not atomic and wrote_in_transaction:
+                    transaction.commit()
+                    transaction = connection.begin()
+                    wrote_in_transaction = False
                 if progress is not None:
                     progress(len(chunk))
             if report.rejected and on_error == "raise":
-                connection.rollback()
-                raise _invalid(report, single=single)
+                transaction.rollback()
+                raise _invalid(report, single=single, atomic=atomic)
+            transaction.commit()
+        except BaseException:
+            if transaction.is_active:
+                transaction.rollback()
+            raise
     report.seconds = time.perf_counter() - started
     log.info("%s", report.summary())
     return report
@@ -141,11 +158,12 @@ def _record_problems(report: StoreReport, problems: dict[int, list[str]]) -> Non
         report.errors.append(ItemError(index, problems[index]))
 
 
-def _invalid(report: StoreReport, *, single: bool) -> InvalidResultError:
+def _invalid(report: StoreReport, *, single: bool, atomic: bool = True) -> InvalidResultError:
     lines = report.problem_lines(with_index=not single)
     if single:
         return InvalidResultError(lines, heading="invalid test result; nothing was written")
-    heading = f"{report.rejected} of {report.seen} test result(s) are invalid; nothing was written"
+    written = "nothing was written" if atomic else f"the {report.stored} result(s) of earlier chunks were stored"
+    heading = f"{report.rejected} of {report.seen} test result(s) are invalid; {written}"
     if report.rejected > len(report.errors):
         lines.append(f"... and problems in {report.rejected - len(report.errors)} more item(s)")
     return InvalidResultError(lines, heading=heading)

@@ -359,3 +359,17 @@ def test_compatibility_verdict_newest_wins(handler: TestResultsDBHandler) -> Non
         verdict = session.scalars(select(HardwareCompatibility)).one()
     assert (verdict.compatibility_status, verdict.compatibility_score, verdict.recommended) == ("supported", 1.0, True)
     assert verdict.last_tested == datetime(2025, 3, 4)
+
+
+def test_non_atomic_streams_commit_chunk_by_chunk(handler: TestResultsDBHandler) -> None:
+    def generated() -> Any:
+        for i in range(250):
+            yield result(model_name=f"m{i}", execution_time=-1.0 if i in (120, 240) else 1.0)
+
+    with pytest.raises(InvalidResultError, match=r"\[120\] execution_time") as raised:
+        handler.store_test_results(generated(), chunk_size=50, atomic=False)
+    assert "the 100 result(s) of earlier chunks were stored" in str(raised.value)
+    assert counts(handler.engine)["test_results"] == 100  # chunks 0-1; nothing of chunk 2 (items 100-149)
+    report = handler.store_test_results(generated(), chunk_size=50, atomic=False, on_error="skip")
+    assert (report.stored, report.rejected) == (248, 2)
+    assert counts(handler.engine)["test_results"] == 348
