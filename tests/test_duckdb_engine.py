@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -27,24 +26,7 @@ from accel_orm import (
     get_engine,
     session_scope,
 )
-
-HOLD_FILE = textwrap.dedent(
-    """
-    import sys, time, duckdb
-    connection = duckdb.connect(sys.argv[1])
-    print("locked", flush=True)
-    time.sleep(float(sys.argv[2]))
-    connection.close()
-    """
-)
-
-
-def _hold_lock(path: Path, seconds: float) -> subprocess.Popen[str]:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_FILE, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-    return holder
+from tests.locking import hold_lock
 
 
 def test_engine_does_not_keep_the_file_locked(duckdb_path: Path) -> None:
@@ -63,7 +45,7 @@ def test_engine_does_not_keep_the_file_locked(duckdb_path: Path) -> None:
 
 def test_a_locked_file_raises_after_the_timeout_naming_file_and_holder(duckdb_path: Path) -> None:
     get_engine(duckdb_path).dispose()
-    holder = _hold_lock(duckdb_path, 30)
+    holder = hold_lock(duckdb_path, 30)
     try:
         started = time.monotonic()
         with pytest.raises(DatabaseLockedError) as raised:
@@ -81,7 +63,7 @@ def test_a_locked_file_raises_after_the_timeout_naming_file_and_holder(duckdb_pa
 
 def test_a_writer_waits_for_the_lock_to_be_released(duckdb_path: Path) -> None:
     get_engine(duckdb_path).dispose()
-    holder = _hold_lock(duckdb_path, 1.5)
+    holder = hold_lock(duckdb_path, 1.5)
     try:
         engine = get_engine(duckdb_path, lock_timeout=30)
         with session_scope(engine) as session:

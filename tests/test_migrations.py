@@ -146,14 +146,17 @@ def test_failed_migration_leaves_nothing_behind_on_duckdb(duckdb_path: Path) -> 
     engine.dispose()
 
 
-def test_alembic_command_line_uses_the_resolver(tmp_path: Path) -> None:
-    """`BENCHMARK_DB_PATH=x alembic upgrade head && alembic check && alembic downgrade base` from the repo root."""
-    env = {"BENCHMARK_DB_PATH": str(tmp_path / "cli.duckdb"), "PATH": str(Path(sys.executable).parent)}
+def test_alembic_command_line_uses_the_resolver(db_url: str) -> None:
+    """`alembic upgrade head && alembic check && alembic downgrade base` from the repo root, located by the
+    environment: BENCHMARK_DB_PATH for a DuckDB file, BENCHMARK_DB_URL for PostgreSQL."""
+    path = db_url.removeprefix("duckdb:///")
+    located = {"BENCHMARK_DB_PATH": path} if db_url.startswith("duckdb") else {"BENCHMARK_DB_URL": db_url}
+    env = {**located, "PATH": str(Path(sys.executable).parent)}
     alembic = [sys.executable, "-m", "alembic"]
     for step in (["upgrade", "head"], ["check"], ["current"], ["downgrade", "base"]):
         done = subprocess.run([*alembic, *step], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, f"alembic {' '.join(step)} failed:\n{done.stdout}\n{done.stderr}"
-    engine = get_engine(tmp_path / "cli.duckdb", auto_upgrade=False)
+    engine = get_engine(db_url, auto_upgrade=False)
     assert _tables(engine) == set()
     engine.dispose()
 

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from accel_orm.ingest.fields import SECTIONS, TOP_LEVEL_FIELDS, Kind
+
 logger = logging.getLogger(__name__)
 
 REQUIRED_KEYS: tuple[str, ...] = ("model_name", "hardware_type", "test_type")
@@ -50,34 +52,11 @@ _EPOCH_IN_NAME = re.compile(r"(?<!\d)(\d{10})(?:\.\d+)?(?!\d)")
 _EPOCH_MIN = 946_684_800
 _EPOCH_MAX = 4_102_444_800
 
-# Measures that may never be negative, per sub-dict ("" is the top level of the result dict).
+# Measures that may never be negative, per sub-dict ("" is the top level of the result dict). Taken from the
+# ingest field table, so the importers drop exactly what ingest would reject.
 _NON_NEGATIVE: dict[str, frozenset[str]] = {
-    "": frozenset(
-        {"execution_time", "memory_usage", "parameters_million", "compute_units", "memory_capacity", "max_batch_size"}
-    ),
-    "performance": frozenset(
-        {
-            "batch_size",
-            "sequence_length",
-            "average_latency_ms",
-            "p50_latency_ms",
-            "p90_latency_ms",
-            "p99_latency_ms",
-            "throughput_items_per_second",
-            "memory_peak_mb",
-            "power_watts",
-            "energy_efficiency_items_per_joule",
-        }
-    ),
-    "power_metrics": frozenset(
-        {
-            "power_watts_avg",
-            "power_watts_peak",
-            "battery_impact_mah",
-            "test_duration_seconds",
-            "estimated_runtime_hours",
-        }
-    ),
+    section: frozenset(key for key, spec in fields.items() if spec.kind in (Kind.MEASURE, Kind.COUNT))
+    for section, fields in {"": TOP_LEVEL_FIELDS, **SECTIONS}.items()
 }
 # Measures that must be finite but may be negative (a temperature in Celsius can be).
 _FINITE_ONLY: dict[str, frozenset[str]] = {

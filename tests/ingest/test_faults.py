@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import subprocess
-import sys
-import textwrap
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,15 +21,7 @@ from accel_orm import (
     TestResultsDBHandler,
     session_scope,
 )
-
-HOLD = textwrap.dedent(
-    """
-    import sys, time, duckdb
-    connection = duckdb.connect(sys.argv[1])
-    print("locked", flush=True)
-    time.sleep(float(sys.argv[2]))
-    """
-)
+from tests.locking import hold_lock
 
 
 def _result(i: int = 0, **extra: Any) -> dict[str, Any]:
@@ -48,9 +37,8 @@ def _result(i: int = 0, **extra: Any) -> dict[str, Any]:
 
 def test_a_second_writer_gets_a_locked_error_naming_file_and_holder(duckdb_path: Path) -> None:
     handler = TestResultsDBHandler(db_path=duckdb_path, lock_timeout=1.0)
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(duckdb_path), "60"], stdout=subprocess.PIPE, text=True)
+    holder = hold_lock(duckdb_path, 60)
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         with pytest.raises(DatabaseLockedError) as raised:
             handler.store_test_result(_result())
     finally:
@@ -66,9 +54,8 @@ def test_a_second_writer_gets_a_locked_error_naming_file_and_holder(duckdb_path:
 
 def test_a_writer_waits_while_another_finishes(duckdb_path: Path) -> None:
     handler = TestResultsDBHandler(db_path=duckdb_path, lock_timeout=30.0)
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(duckdb_path), "1.0"], stdout=subprocess.PIPE, text=True)
+    holder = hold_lock(duckdb_path, 1.0)
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         report = handler.store_test_results([_result(i) for i in range(10)])
     finally:
         holder.wait(timeout=60)
