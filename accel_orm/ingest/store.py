@@ -123,7 +123,7 @@ def store_results(
                     continue  # keep reading, so the error lists every problem; nothing will be written
                 if len(batch):
                     _prepare_partitions(engine, connection, batch, in_transaction=wrote_in_transaction)
-                    _write(connection, writer, batch, report)
+                    write_batch(connection, writer, batch, report)
                     wrote_in_transaction = True
                 if not atomic and wrote_in_transaction:
                     transaction.commit()
@@ -180,7 +180,9 @@ def _prepare_partitions(engine: Engine, connection: Connection, batch: ResultBat
     ensure_test_result_partitions(connection if in_transaction else engine, batch.test["timestamp"])
 
 
-def _write(connection: Connection, writer: FactWriter, batch: ResultBatch, report: StoreReport) -> None:
+def write_batch(connection: Connection, writer: FactWriter, batch: ResultBatch, report: StoreReport) -> None:
+    """Write one validated batch inside the caller's transaction (the half of ``store_results`` that others reuse,
+    e.g. the JSON migration, which commits its ledger rows in the same transaction)."""
     model_ids, hardware_ids, counts = resolve_dimensions(connection, batch.model, batch.hardware)
     report.models_created += counts.models_created
     report.hardware_created += counts.hardware_created

@@ -38,7 +38,7 @@ from accel_orm.errors import ConstraintViolationError, InvalidResultError
 from accel_orm.importers import parse_file
 from accel_orm.ingest import StoreReport
 from accel_orm.ingest.dimensions import HARDWARE, MODELS
-from accel_orm.ingest.store import _write as write_result_batch  # the in-transaction half of store_results
+from accel_orm.ingest.store import write_batch as write_result_batch
 from accel_orm.ingest.validate import ResultBatch, validate_chunk
 from accel_orm.ingest.writers import writer_for
 from accel_orm.migration import ledger
