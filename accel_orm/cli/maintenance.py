@@ -6,31 +6,50 @@ import argparse
 import logging
 
 from accel_orm import maintenance
-from accel_orm.cli.common import open_engine, say
+from accel_orm.cli.common import open_engine, progress_bar, say
 
 log = logging.getLogger(__name__)
 
 
 def cmd_maintenance(args: argparse.Namespace) -> int:
-    def step(message: str) -> None:
-        log.info("%s", message)
-
+    job = next(
+        flag
+        for flag in ("check_integrity", "optimize_db", "generate_stats", "backup", "archive")
+        if getattr(args, flag)
+    )
     # Integrity must see a database as it is, so nothing upgrades it on the way in.
-    with open_engine(args, auto_upgrade=not args.check_integrity) as engine:
+    with (
+        open_engine(args, auto_upgrade=not args.check_integrity) as engine,
+        progress_bar(args, total=None, unit="step", desc=job.replace("_", " ")) as bar,
+    ):
+
+        def step(message: str) -> None:
+            log.info("%s", message)
+            bar.set_postfix_str(message[:60], refresh=False)
+            bar.update(1)
+
+        # Reports print after the bar is gone, so the two never share a terminal line.
         if args.check_integrity:
-            report = maintenance.check_integrity(engine, progress=step)
-            print("\n".join(report.lines(verbose=args.verbose)))
-            return 0 if report.ok else 1
-        if args.optimize_db:
-            say(args, maintenance.optimize(engine, progress=step).to_text())
+            integrity = maintenance.check_integrity(engine, progress=step)
+            text, code, always = "\n".join(integrity.lines(verbose=args.verbose)), 0 if integrity.ok else 1, True
+        elif args.optimize_db:
+            text, code, always = maintenance.optimize(engine, progress=step).to_text(), 0, False
         elif args.generate_stats:
-            print(maintenance.generate_stats(engine, progress=step).to_text())
+            text, code, always = maintenance.generate_stats(engine, progress=step).to_text(), 0, True
         elif args.backup:
-            say(args, maintenance.backup(engine, args.backup_dir, retention=args.retention, progress=step).to_text())
-        elif args.archive:
-            report = maintenance.archive(engine, args.older_than, args.to, progress=step)
-            say(args, report.to_text())
-    return 0
+            report = maintenance.backup(engine, args.backup_dir, retention=args.retention, progress=step)
+            text, code, always = report.to_text(), 0, False
+        else:
+            text, code, always = (
+                maintenance.archive(engine, args.older_than, args.to, progress=step).to_text(),
+                0,
+                False,
+            )
+    if always:
+        print(text)
+    else:
+        say(args, text)
+    return code
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:

@@ -34,16 +34,19 @@ class DimensionCounts:
 
 def _first_facts(keys: Sequence[Hashable], columns: dict[str, list[Any]]) -> dict[Hashable, dict[str, Any]]:
     """Per distinct key, each column's first non-null value in the batch."""
-    facts: dict[Hashable, dict[str, Any]] = {}
-    names = list(columns)
+    first: dict[Hashable, int] = {}
     for position, key in enumerate(keys):
-        known = facts.get(key)
-        if known is None:
-            facts[key] = {name: columns[name][position] for name in names}
+        first.setdefault(key, position)
+    facts = {key: {name: values[position] for name, values in columns.items()} for key, position in first.items()}
+    for name, values in columns.items():
+        # Only a column some key lacks at its first row needs a second look, and only at its non-null values.
+        if not any(known[name] is None for known in facts.values()):
             continue
-        for name in names:
-            if known[name] is None:
-                known[name] = columns[name][position]
+        for position, value in enumerate(values):
+            if value is not None:
+                known = facts[keys[position]]
+                if known[name] is None:
+                    known[name] = value
     return facts
 
 

@@ -35,6 +35,8 @@ _SHOWN_VALUE_LENGTH = 60
 _EPOCH_RANGE = (0.0, 7_258_118_400.0)
 
 Problems = dict[int, list[str]]  # position in the chunk -> problems of that item
+# Built once: json.dumps with any non-default option builds a new encoder per call.
+_encode_json = json.JSONEncoder(allow_nan=False, separators=(",", ":"), ensure_ascii=False).encode
 
 
 @dataclass
@@ -218,12 +220,25 @@ CHECKERS: dict[Kind, Checker] = {
 }
 
 
+def keys_in_use(dicts: Sequence[dict[str, Any]]) -> set[str]:
+    """Every key any of ``dicts`` has: one C-level pass, so fields nobody sends cost no scan at all."""
+    return set().union(*map(dict.keys, dicts)) if dicts else set()
+
+
 def _check_fields(
-    dicts: Sequence[dict[str, Any]], fields: dict[str, Field], prefix: str, problems: Problems
+    dicts: Sequence[dict[str, Any]], fields: dict[str, Field], prefix: str, problems: Problems, present: set[str]
 ) -> dict[str, list[Any]]:
     """Extract and check every field of ``fields`` from ``dicts``; returns column -> values."""
     columns: dict[str, list[Any]] = {}
+    absent: list[Any] = [None] * len(dicts)
     for key, spec in fields.items():
+        if key not in present:
+            if spec.required:
+                problems_for_missing = [f"{prefix}{key}: required, missing"]
+                for i in range(len(dicts)):
+                    problems.setdefault(i, []).extend(problems_for_missing)
+            columns[spec.column] = list(absent)
+            continue
         values = [d.get(key) for d in dicts]
         if spec.required:
             for i, value in enumerate(values):
@@ -279,7 +294,7 @@ def _details(
         if extras:
             merged.update(extras)
         try:
-            encoded.append(json.dumps(merged, allow_nan=False, separators=(",", ":"), ensure_ascii=False))
+            encoded.append(_encode_json(merged))
         except (TypeError, ValueError) as error:
             problems.setdefault(i, []).append(f"details: not JSON-serialisable ({error})")
             encoded.append(None)
@@ -308,7 +323,7 @@ def _sections(
             if unknown:
                 extras.setdefault(i, {})[f"{name}_extra"] = {key: sub[key] for key in sorted(unknown)}
         section_problems: Problems = {}
-        columns = _check_fields(dicts, fields, f"{name}.", section_problems)
+        columns = _check_fields(dicts, fields, f"{name}.", section_problems, keys_in_use(dicts))
         for position, messages in section_problems.items():
             problems.setdefault(rows[position], []).extend(messages)
         sections[name] = SectionColumns(rows=rows, columns=columns)
@@ -327,9 +342,10 @@ def validate_chunk(items: Sequence[Any], offset: int, *, now: datetime | None = 
             not_dicts[i] = [f"must be a dict (a test result), got {_type_name(item)}"]
             dicts.append({})
 
-    test = _check_fields(dicts, TEST_FIELDS, "", problems)
-    model = _check_fields(dicts, MODEL_FIELDS, "", problems)
-    hardware = _check_fields(dicts, HARDWARE_FIELDS, "", problems)
+    present = keys_in_use(dicts)
+    test = _check_fields(dicts, TEST_FIELDS, "", problems, present)
+    model = _check_fields(dicts, MODEL_FIELDS, "", problems, present)
+    hardware = _check_fields(dicts, HARDWARE_FIELDS, "", problems, present)
     # A blank device name is no device name: both identify the same hardware row.
     hardware["device_name"] = [None if type(d) is str and not d.strip() else d for d in hardware["device_name"]]
     sections, extras = _sections(dicts, problems)
