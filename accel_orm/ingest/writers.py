@@ -17,7 +17,6 @@ from typing import Any, Protocol
 import duckdb
 import numpy as np
 import pyarrow as pa
-from psycopg import sql as pg_sql
 from sqlalchemy import JSON, BigInteger, Boolean, Connection, DateTime, Double, Integer, String, Table, func, select
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
@@ -107,6 +106,8 @@ class PostgresWriter:
         columns = dict(columns)
         if table.name == "test_results" and "test_date" not in columns:
             columns["test_date"] = [moment.date().isoformat() for moment in columns["timestamp"]]
+        from psycopg import sql as pg_sql  # the optional PostgreSQL driver ("postgres" extra)
+
         names = list(columns)
         values = _as_lists(columns)
         copy_sql = pg_sql.SQL("COPY {} ({}) FROM STDIN").format(
