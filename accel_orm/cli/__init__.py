@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -37,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in SUBCOMMANDS:
         module.add_parser(commands)
+    for subcommand in commands.choices.values():
+        # The old tools took --db after the command (`... query --db x.duckdb --report summary`); accept both.
+        subcommand.add_argument("--db", default=argparse.SUPPRESS, metavar="PATH_OR_URL", help="as the global --db")
+        subcommand.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="as globally")
+        subcommand.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="as globally")
     return parser
 
 
@@ -51,6 +57,8 @@ def _configure_logging(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.quiet and args.verbose:
+        parser.error("--quiet and --verbose contradict each other")
     validate = getattr(args, "validate", None)
     if validate is not None:
         validate(parser, args)
@@ -58,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
+    except BrokenPipeError:
+        # The reader went away (`accel-orm query ... | head`): nothing is wrong, so no message.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (AccelOrmError, CommandError, ValueError, OSError) as error:
         print(f"accel-orm: error: {error}", file=sys.stderr)
         return 1

@@ -90,3 +90,12 @@ def test_quiet_prints_nothing_but_results(accel_orm: Runner, tmp_path: Path) -> 
     db = _populated(tmp_path / "bench.duckdb")
     done = accel_orm("--quiet", "--db", db, "maintenance", "--backup", "--backup-dir", "bk")
     assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
+
+
+def test_db_may_follow_the_subcommand(accel_orm: Runner, tmp_path: Path) -> None:
+    """The old tools took ``--db`` after the command; both places work, the later one wins."""
+    db = tmp_path / "after.duckdb"
+    done = accel_orm("--db", tmp_path / "ignored.duckdb", "db", "--db", db, "upgrade")
+    assert done.returncode == 0, done.stderr
+    assert str(db) in done.stdout
+    assert not (tmp_path / "ignored.duckdb").exists()
