@@ -7,13 +7,8 @@ import argparse
 from sqlalchemy import Engine, inspect
 
 from accel_orm import migrations
+from accel_orm.cli.common import open_engine
 from accel_orm.config import describe
-from accel_orm.db import get_engine
-
-
-def _engine(args: argparse.Namespace) -> Engine:
-    # Schema commands work on databases at any revision, so they never upgrade on open.
-    return get_engine(args.db, auto_upgrade=False)
 
 
 def _print_schema_summary(engine: Engine) -> None:
@@ -27,32 +22,26 @@ def _print_schema_summary(engine: Engine) -> None:
     print(f"tables:   {', '.join(tables) if tables else '(none)'}")
 
 
+# Schema commands work on databases at any revision, so they never upgrade on open.
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    engine = _engine(args)
-    try:
+    with open_engine(args, auto_upgrade=False) as engine:
         migrations.upgrade(engine, args.revision)
         _print_schema_summary(engine)
-    finally:
-        engine.dispose()
     return 0
 
 
 def cmd_db_downgrade(args: argparse.Namespace) -> int:
-    engine = _engine(args)
-    try:
+    with open_engine(args, auto_upgrade=False) as engine:
         migrations.downgrade(engine, args.revision)
         _print_schema_summary(engine)
-    finally:
-        engine.dispose()
     return 0
 
 
 def cmd_db_current(args: argparse.Namespace) -> int:
-    engine = _engine(args)
-    try:
+    with open_engine(args, auto_upgrade=False) as engine:
         _print_schema_summary(engine)
-    finally:
-        engine.dispose()
     return 0
 
 
