@@ -119,10 +119,10 @@ class TestResultsDBHandler(_EngineHolder):
         from accel_orm.reporting import summary_report
         from accel_orm.reports import render
 
-        return _deliver(render(summary_report(self.engine), format), output_file)
+        return deliver(render(summary_report(self.engine), format), output_file)
 
 
-def _deliver(content: str | bytes, output: str | os.PathLike[str] | None) -> Any:
+def deliver(content: str | bytes, output: str | os.PathLike[str] | None) -> Any:
     """Write ``content`` to ``output`` when given; return it either way."""
     if output is not None:
         path = Path(output)
@@ -177,10 +177,10 @@ class BenchmarkDBQuery(_EngineHolder):
         from accel_orm.reports.csvfmt import frame_to_csv
 
         if format == "csv":
-            return _deliver(frame_to_csv(to_frame(performance_summary(model_name=model), self.engine)), output)
+            return deliver(frame_to_csv(to_frame(performance_summary(model_name=model), self.engine)), output)
         if format == "chart":
-            return _deliver(_performance_chart(self.engine, model), output)
-        return _deliver(render(performance_report(self.engine, model=model), format), output)
+            return deliver(_performance_chart(self.engine, model), output)
+        return deliver(render(performance_report(self.engine, model=model), format), output)
 
     def generate_compatibility_matrix(
         self,
@@ -192,7 +192,7 @@ class BenchmarkDBQuery(_EngineHolder):
         from accel_orm.reporting import compatibility_report
         from accel_orm.reports import render
 
-        return _deliver(render(compatibility_report(self.engine, family=filter_family), format), output)
+        return deliver(render(compatibility_report(self.engine, family=filter_family), format), output)
 
     def run_sql(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run one hand-written statement on a read-only connection (``:name`` parameters are bound).

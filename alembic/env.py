@@ -6,7 +6,6 @@ The database comes from ``-x db=PATH_OR_URL``, else the package's resolver (BENC
 
 from __future__ import annotations
 
-import re
 from logging.config import fileConfig
 from typing import Any
 
@@ -17,19 +16,11 @@ import accel_orm.schema.alembic_impl  # noqa: F401  (registers Alembic's DuckDB 
 from accel_orm.config import resolve_url
 from accel_orm.db import get_engine
 from accel_orm.models import Base
+from accel_orm.schema.partitions import include_object
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("connection") is None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
-
-# PostgreSQL's monthly partitions of test_results (test_results_2025_03, ...) are created by a migration and on
-# demand; they are not separate models, so schema comparison ignores them.
-PARTITION_NAME = re.compile(r"^test_results_\d{4}_\d{2}$")
-
-
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    return not (type_ == "table" and name is not None and PARTITION_NAME.match(name))
-
 
 def _configure(**kwargs: Any) -> None:
     context.configure(

@@ -7,12 +7,12 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from tqdm import tqdm
 
+from accel_orm.api import deliver
 from accel_orm.db import get_engine
 
 
@@ -33,19 +33,13 @@ def say(args: argparse.Namespace, text: str) -> None:
 
 
 def write_output(content: str | bytes, output: str | None) -> None:
-    """Write to ``output`` when given, else to stdout (text only)."""
-    if output is None:
-        if isinstance(content, bytes):
-            raise ValueError("binary output (a chart) needs --output FILE")
-        sys.stdout.write(content if content.endswith("\n") else content + "\n")
+    """Write to ``output`` when given (see :func:`accel_orm.api.deliver`), else to stdout (text only)."""
+    if output is not None:
+        deliver(content, output)
         return
-    path = Path(output)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
+        raise ValueError("binary output (a chart) needs --output FILE")
+    sys.stdout.write(content if content.endswith("\n") else content + "\n")
 
 
 def progress_enabled(args: argparse.Namespace) -> bool:

@@ -17,14 +17,14 @@ from typing import Any, Protocol
 import duckdb
 import numpy as np
 import pyarrow as pa
-from sqlalchemy import JSON, BigInteger, Boolean, Connection, DateTime, Double, Integer, String, Table, func, select
+from sqlalchemy import Connection, Table, func, select
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects.postgresql import Insert as PGInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.types import TypeEngine
 
 from accel_orm.models import TestResult
+from accel_orm.schema.arrow import arrow_type
 
 TEST_ID_SEQUENCE = TestResult.__table__.c.id.default  # the Sequence("test_results_id_seq") on the model
 
@@ -42,21 +42,6 @@ class FactWriter(Protocol):
     ) -> None: ...
 
 
-def _arrow_type(sa_type: TypeEngine[Any]) -> pa.DataType:
-    """The Arrow type that DuckDB casts losslessly into the column's type."""
-    if isinstance(sa_type, BigInteger | Integer):
-        return pa.int64()
-    if isinstance(sa_type, Double):
-        return pa.float64()
-    if isinstance(sa_type, Boolean):
-        return pa.bool_()
-    if isinstance(sa_type, DateTime):
-        return pa.timestamp("us")
-    if isinstance(sa_type, String | JSON):
-        return pa.string()
-    raise TypeError(f"no Arrow type for column type {sa_type!r}")
-
-
 class DuckDBWriter:
     def allocate_test_ids(self, connection: Connection, count: int) -> np.ndarray:
         raw = connection.connection.driver_connection
@@ -68,7 +53,7 @@ class DuckDBWriter:
         self, connection: Connection, table: Table, columns: Columns, on_conflict: ConflictClause | None = None
     ) -> None:
         arrow = pa.table(
-            {name: pa.array(values, type=_arrow_type(table.c[name].type)) for name, values in columns.items()}
+            {name: pa.array(values, type=arrow_type(table.c[name].type)) for name, values in columns.items()}
         )
         view = f"accel_orm_incoming_{table.name}"
         raw = connection.connection.driver_connection

@@ -14,12 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from sqlalchemy import Connection, Engine, Table, func, select
 
 from accel_orm.config import describe, duckdb_file
 from accel_orm.db import translate_errors
-from accel_orm.errors import DatabaseError
 from accel_orm.models import Base
 
 Progress = Callable[[str], None]
@@ -103,11 +101,7 @@ def duckdb_raw(engine: Engine) -> Iterator[tuple[Connection, Any]]:
     retry. DuckDB errors raised by raw statements are turned into :class:`DatabaseError` naming the file.
     """
     with translate_errors(engine.url), engine.connect() as connection:
-        raw = connection.connection.driver_connection
-        try:
-            yield connection, raw
-        except duckdb.Error as error:
-            raise DatabaseError(f"{describe(engine.url)}: {str(error).strip().splitlines()[0]}") from error
+        yield connection, connection.connection.driver_connection
 
 
 def duckdb_catalog_tables(raw: Any, catalog: str) -> list[str]:

@@ -47,16 +47,9 @@ import duckdb
 import pyarrow as pa
 from sqlalchemy import (
     JSON,
-    BigInteger,
-    Boolean,
-    Column,
     Connection,
-    DateTime,
     Engine,
-    Float,
-    Integer,
     Select,
-    String,
     Table,
     and_,
     column,
@@ -84,6 +77,7 @@ from accel_orm.maintenance._common import (
 )
 from accel_orm.maintenance.archive_read import archive_files, archive_glob
 from accel_orm.models import PerformanceResult, PowerMetric, TestResult
+from accel_orm.schema.arrow import arrow_type
 from accel_orm.schema.partitions import PARTITION_PREFIX, month_start
 
 TEST_RESULTS: Table = TestResult.__table__  # type: ignore[assignment]
@@ -441,7 +435,7 @@ def _load_into_duckdb(connection: Connection, duck: Any, source: Table, query: A
     """Copy a PostgreSQL selection into an in-memory DuckDB temp table with the DuckDB file's column types."""
     rows = connection.execute(query).all()
     names = [c.name for c in source.columns] + [ARCHIVE_TS]
-    types = [_arrow_type(c) for c in source.columns] + [pa.timestamp("us")]
+    types = [arrow_type(c.type) for c in source.columns] + [pa.timestamp("us")]
     values: list[list[Any]] = [[] for _ in names]
     json_columns = {i for i, c in enumerate(source.columns) if isinstance(c.type, JSON)}
     for row in rows:
@@ -461,23 +455,6 @@ def _load_into_duckdb(connection: Connection, duck: Any, source: Table, query: A
         )
     finally:
         duck.unregister("accel_orm_rows")
-
-
-def _arrow_type(source_column: Column[Any]) -> pa.DataType:
-    column_type = source_column.type
-    if isinstance(column_type, BigInteger):
-        return pa.int64()
-    if isinstance(column_type, Integer):
-        return pa.int32()
-    if isinstance(column_type, Float):
-        return pa.float64()
-    if isinstance(column_type, Boolean):
-        return pa.bool_()
-    if isinstance(column_type, DateTime):
-        return pa.timestamp("us")
-    if isinstance(column_type, String | JSON):
-        return pa.string()
-    raise TypeError(f"no Parquet type for {source_column.table.name}.{source_column.name} ({column_type!r})")
 
 
 __all__ = ["ARCHIVED_TABLES", "ArchiveReport", "archive", "archive_key", "rows_to_archive"]

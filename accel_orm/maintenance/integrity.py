@@ -40,10 +40,9 @@ from accel_orm.config import describe
 from accel_orm.db import translate_errors
 from accel_orm.maintenance._common import APP_TABLES, Progress, report
 from accel_orm.models import COMPATIBILITY_STATUSES, Base, HardwareCompatibility
-from accel_orm.schema.partitions import PARTITION_PREFIX
+from accel_orm.schema.partitions import include_object
 
 EXAMPLES = 5  # offending rows named per failing check: enough to act on, short enough to print
-_PARTITION_TABLE = re.compile(rf"^{PARTITION_PREFIX}\d{{4}}_\d{{2}}$")
 _NON_NEGATIVE = re.compile(r"^\s*(\w+)\s*>=\s*0\s*$")
 
 
@@ -96,11 +95,6 @@ class IntegrityReport:
 
     def to_text(self) -> str:
         return "\n".join(self.lines())
-
-
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Skip PostgreSQL's monthly partitions, exactly as ``alembic/env.py`` does for ``alembic check``."""
-    return not (type_ == "table" and name is not None and _PARTITION_TABLE.match(name))
 
 
 def check_integrity(engine: Engine, *, progress: Progress | None = None) -> IntegrityReport:

@@ -13,6 +13,7 @@ forever on the lock the session itself holds). Months that exist cost one catalo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,18 @@ from sqlalchemy.types import DateTime
 from accel_orm.models import TestResult
 
 PARTITION_PREFIX = "test_results_"
+_PARTITION_NAME = re.compile(rf"^{PARTITION_PREFIX}\d{{4}}_\d{{2}}$")
+
+
+def is_partition_table(name: str | None) -> bool:
+    """``test_results_YYYY_MM``: a monthly partition, not a model of its own."""
+    return name is not None and _PARTITION_NAME.match(name) is not None
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's filter for schema comparison (``alembic check``, the integrity check): skip the partitions."""
+    return not (type_ == "table" and is_partition_table(name))
+
 
 _ENSURE = text("SELECT ensure_test_results_partition(month) FROM unnest(:months) AS month ORDER BY month").bindparams(
     bindparam("months", type_=ARRAY(DateTime()))
