@@ -116,8 +116,8 @@ class TestResultsDBHandler(_EngineHolder):
         """A summary people can act on: counts, current regressions, hardware, performance, compatibility,
         recent failures and a trend chart, as ``markdown``, ``html`` (one self-contained file) or ``json``.
         Returns the content and also writes ``output_file`` when given."""
-        from accel_orm.reporting import summary_report
         from accel_orm.reports import render
+        from accel_orm.reports.build import summary_report
 
         return deliver(render(summary_report(self.engine), format), output_file)
 
@@ -172,9 +172,9 @@ class BenchmarkDBQuery(_EngineHolder):
         (hardware comparison for a model, else the throughput trend). Returns the content; writes ``output``."""
         from accel_orm.frames import to_frame
         from accel_orm.queries.summary import performance_summary
-        from accel_orm.reporting import performance_report
         from accel_orm.reports import render
-        from accel_orm.reports.csvfmt import frame_to_csv
+        from accel_orm.reports.build import performance_report
+        from accel_orm.reports.render.csvfmt import frame_to_csv
 
         if format == "csv":
             return deliver(frame_to_csv(to_frame(performance_summary(model_name=model), self.engine)), output)
@@ -189,8 +189,8 @@ class BenchmarkDBQuery(_EngineHolder):
         filter_family: str | None = None,
     ) -> str:
         """The model x hardware compatibility matrix (optionally one model family). Returns it; writes ``output``."""
-        from accel_orm.reporting import compatibility_report
         from accel_orm.reports import render
+        from accel_orm.reports.build import compatibility_report
 
         return deliver(render(compatibility_report(self.engine, family=filter_family), format), output)
 
@@ -199,7 +199,7 @@ class BenchmarkDBQuery(_EngineHolder):
 
         Statements that write are refused with ``ReadOnlyViolationError`` and change nothing.
         """
-        from accel_orm.sql_console import run_read_only_sql
+        from accel_orm.frames import run_read_only_sql
 
         return run_read_only_sql(self.engine.url, sql, params)
 
@@ -207,7 +207,7 @@ class BenchmarkDBQuery(_EngineHolder):
 def _performance_chart(engine: Engine, model: str | None) -> bytes:
     from accel_orm.frames import to_frame
     from accel_orm.queries import hardware_comparison
-    from accel_orm.reporting import hardware_comparison_section, trend_section
+    from accel_orm.reports.build import hardware_comparison_section, trend_section
 
     if model is not None:
         section = hardware_comparison_section(

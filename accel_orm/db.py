@@ -26,7 +26,6 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool, StaticPool
 
-from accel_orm import migrations
 from accel_orm.config import describe, duckdb_file, resolve_url
 from accel_orm.errors import (
     ConstraintViolationError,
@@ -38,7 +37,7 @@ from accel_orm.errors import (
     SchemaOutdatedError,
     SchemaTooNewError,
 )
-from accel_orm.schema import duckdb_dialect
+from accel_orm.schema import duckdb_dialect, upgrade
 from accel_orm.schema import partitions as _partitions  # noqa: F401  (registers the ORM partition hook)
 
 log = logging.getLogger(__name__)
@@ -193,28 +192,28 @@ def ensure_schema(engine: Engine, *, allow_create: bool = True) -> None:
         if is_postgresql:
             # Two processes meeting a fresh database at once must not both create the tables.
             connection.execute(select(func.pg_advisory_xact_lock(_UPGRADE_LOCK_KEY)))
-        state, revision = migrations.schema_state(connection)
-        if state is migrations.SchemaState.CURRENT:
+        state, revision = upgrade.schema_state(connection)
+        if state is upgrade.SchemaState.CURRENT:
             connection.commit()
             return
-        if state is migrations.SchemaState.FRESH and allow_create:
+        if state is upgrade.SchemaState.FRESH and allow_create:
             log.info("creating the accel_orm schema in %s", where)
-            migrations.upgrade_connection(connection)
+            upgrade.upgrade_connection(connection)
             connection.commit()
             return
         connection.rollback()
-    head = migrations.head_revision()
-    if state is migrations.SchemaState.FRESH:
+    head = upgrade.head_revision()
+    if state is upgrade.SchemaState.FRESH:
         raise SchemaOutdatedError(
             f"{where} has no accel_orm schema and was opened read-only; create it with: "
             f"accel-orm --db {where} db upgrade"
         )
-    if state is migrations.SchemaState.OUTDATED:
+    if state is upgrade.SchemaState.OUTDATED:
         raise SchemaOutdatedError(
             f"{where} is at schema revision {revision}, but this accel_orm needs {head}. Upgrade it with: "
             f"accel-orm --db {where} db upgrade   (or, from a source checkout: alembic upgrade head)"
         )
-    if state is migrations.SchemaState.TOO_NEW:
+    if state is upgrade.SchemaState.TOO_NEW:
         raise SchemaTooNewError(
             f"{where} is at schema revision {revision}, which this accel_orm does not know (its newest is "
             f"{head}): it was migrated by a newer accel_orm. Upgrade the package (pip install -U accel-orm)."

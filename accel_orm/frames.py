@@ -13,6 +13,9 @@ the time of a large fetch (778k rows: ``fetchall`` 1.19 s, ``pd.read_sql`` 1.73 
 - PostgreSQL and anything else: SQLAlchemy executes (its statement cache works there) and the frame is built in
   one call from the driver's raw row tuples.
 
+Hand-written SQL runs through :func:`run_read_only_sql` on a read-only connection (what ``run_sql`` and
+``accel-orm query --sql`` execute); see its docstring for exactly what is promised.
+
 Column names are the statement's labels (what SQLAlchemy's ``result.keys()`` reports); timestamps are
 ``datetime64``; an empty result is an empty frame with the right columns (and, for a Select, dtypes from its column
 types).
@@ -20,9 +23,10 @@ types).
 
 from __future__ import annotations
 
+import os
 import warnings
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -30,14 +34,14 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, Executable, Select, types
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Connection, Engine, Executable, Select, text, types
+from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util import LRUCache
 
 from accel_orm.config import describe
-from accel_orm.db import translate_errors
+from accel_orm.db import get_engine, translate_errors
 from accel_orm.errors import DatabaseError
 from accel_orm.queries import compatibility_matrix, hardware_types_stmt
 
@@ -242,3 +246,37 @@ def compatibility_frame(bind: Bind, family: str | None = None) -> pd.DataFrame:
         with translate_errors(connection.engine.url):
             hardware_types = list(connection.execute(hardware_types_stmt()).scalars())
         return to_frame(compatibility_matrix(family=family, hardware_types=hardware_types), connection)
+
+
+# --- hand-written SQL, read-only -------------------------------------------------------------------------------
+
+_MULTIPLE_STATEMENTS = "multiple commands into a prepared statement"
+
+
+def run_read_only_sql(
+    location: str | os.PathLike[str] | URL | None, sql: str, params: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """Run one statement read-only and return its rows (an empty frame for statements without rows)."""
+    engine = get_engine(location, read_only=True, auto_upgrade=False)
+    try:
+        with _one_statement_message(), translate_errors(engine.url), engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+            result = connection.execute(text(sql), dict(params or {}))
+            if not result.returns_rows:
+                return pd.DataFrame()
+            frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            connection.rollback()
+            return frame
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _one_statement_message() -> Iterator[None]:
+    try:
+        yield
+    except DatabaseError as error:
+        if _MULTIPLE_STATEMENTS in str(error):
+            raise DatabaseError("give one SQL statement at a time (statements separated by ';' are refused)") from error
+        raise

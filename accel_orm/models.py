@@ -291,7 +291,7 @@ class PowerMetric(Base):
 
 
 class ImportLedger(Base):
-    """One row per JSON result file whose results ``accel_orm.migration.migrate_json`` has committed.
+    """One row per JSON result file whose results ``accel_orm.json_import.migrate_json`` has committed.
 
     Keyed by the SHA-256 of the file's bytes, so re-running a migration over the same folder (or over a copy of a
     file somewhere else) adds nothing. Rows are written in the same transaction as the file's results: a ledger row

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from accel_orm import get_engine
-from accel_orm.migration import FileStatus, MigrationReport, migrate_json
+from accel_orm.json_import import FileStatus, MigrationReport, migrate_json
 
 MODELS = [f"org/model-{i:03d}" for i in range(150)]
 HARDWARE = ["cpu", "cuda", "rocm", "mps", "openvino", "webgpu"]

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from accel_orm import get_engine
 
 PG_ENV = "BENCHMARK_TEST_PG_URL"
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "ipfs_accelerate_results"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ipfs_accelerate_results"
 ENGINES = [pytest.param("duckdb", id="duckdb"), pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres)]
 
 
@@ -89,5 +89,5 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def fixtures_dir() -> Path:
     if not FIXTURES.is_dir():
-        pytest.fail(f"the shared fixture folder is missing: expected {FIXTURES} (it sits beside the repository)")
+        pytest.fail(f"the fixture folder is missing: expected {FIXTURES} (it is part of the repository)")
     return FIXTURES

@@ -18,9 +18,9 @@ from accel_orm.config import describe
 from accel_orm.db import session_scope
 from accel_orm.demo_data import BATCH_SIZES, HARDWARE, MODELS, generate_history, injected_changes
 from accel_orm.models import TestResult
-from accel_orm.reporting import regressions_section, summary_report
 from accel_orm.reports import render
-from accel_orm.reports.markdown import frame_to_markdown
+from accel_orm.reports.build import regressions_section, summary_report
+from accel_orm.reports.render.markdown import frame_to_markdown
 
 REGRESSION_COLUMNS = [
     "model_name",

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from accel_orm.cli.common import open_engine, progress_bar, say
-from accel_orm.migration import migrate_json
+from accel_orm.json_import import migrate_json
 
 
 def cmd_migrate_json(args: argparse.Namespace) -> int:

@@ -6,9 +6,10 @@ import argparse
 from datetime import datetime
 
 from accel_orm.cli.common import open_engine, write_output
-from accel_orm.frames import to_frame
+from accel_orm.frames import run_read_only_sql, to_frame
 from accel_orm.queries import hardware_comparison, model_comparison
-from accel_orm.reporting import (
+from accel_orm.reports import Report, Section, render
+from accel_orm.reports.build import (
     REPORTS,
     compatibility_report,
     hardware_comparison_section,
@@ -16,9 +17,7 @@ from accel_orm.reporting import (
     regressions_section,
     trend_section,
 )
-from accel_orm.reports import Report, Section, render
-from accel_orm.reports.csvfmt import frame_to_csv
-from accel_orm.sql_console import run_read_only_sql
+from accel_orm.reports.render.csvfmt import frame_to_csv
 
 FORMATS = ("markdown", "html", "json", "csv", "chart")
 METRICS = ("throughput", "latency", "memory")

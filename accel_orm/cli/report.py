@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from accel_orm.cli.common import open_engine, say, write_output
-from accel_orm.reporting import summary_report
 from accel_orm.reports import render
+from accel_orm.reports.build import summary_report
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -35,11 +35,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import RelationshipDirection
 
-from accel_orm import migrations
 from accel_orm.config import describe
 from accel_orm.db import translate_errors
 from accel_orm.maintenance._common import APP_TABLES, Progress, report
 from accel_orm.models import COMPATIBILITY_STATUSES, Base, HardwareCompatibility
+from accel_orm.schema import upgrade
 from accel_orm.schema.partitions import include_object
 
 EXAMPLES = 5  # offending rows named per failing check: enough to act on, short enough to print
@@ -100,12 +100,12 @@ class IntegrityReport:
 def check_integrity(engine: Engine, *, progress: Progress | None = None) -> IntegrityReport:
     """Check schema revision, schema-vs-models, every reference and every data rule; never modifies anything."""
     with translate_errors(engine.url), engine.connect() as connection:
-        state, revision = migrations.schema_state(connection)
+        state, revision = upgrade.schema_state(connection)
         result = IntegrityReport(
             database=describe(engine.url),
             schema_state=state.value,
             revision=revision,
-            head=migrations.head_revision(),
+            head=upgrade.head_revision(),
         )
         report(progress, "checking schema revision and models")
         result.checks.append(_revision_check(state, revision, result.head))
@@ -122,8 +122,8 @@ def check_integrity(engine: Engine, *, progress: Progress | None = None) -> Inte
     return result
 
 
-def _revision_check(state: migrations.SchemaState, revision: str | None, head: str) -> Check:
-    if state is migrations.SchemaState.CURRENT:
+def _revision_check(state: upgrade.SchemaState, revision: str | None, head: str) -> Check:
+    if state is upgrade.SchemaState.CURRENT:
         return Check("schema", f"revision at head ({head})", 0)
     return Check("schema", f"revision at head ({head})", 1, (f"database is {state.value} at revision {revision}",))
 

@@ -51,7 +51,7 @@ class Section:
             if not self.chart_png.startswith(PNG_SIGNATURE):
                 raise ValueError(
                     "Section.chart_png is not a PNG image (missing PNG signature); "
-                    "use the functions of accel_orm.reports.charts or savefig(format='png')"
+                    "use the functions of accel_orm.reports.render.charts or savefig(format='png')"
                 )
 
 

@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from accel_orm import get_engine, migrations
+from accel_orm import get_engine
 from accel_orm.maintenance import backup
 from accel_orm.maintenance.backups import BackupToolMissingError, find_pg_tool, list_backups
+from accel_orm.schema import upgrade
 
 from .conftest import counts, populate
 
@@ -34,7 +35,7 @@ def test_duckdb_backup_is_named_by_utc_time_and_opens_with_the_same_rows(duck_en
     try:
         assert counts(copy) == before
         with copy.connect() as connection:
-            assert migrations.current_revision(connection) == migrations.head_revision()
+            assert upgrade.current_revision(connection) == upgrade.head_revision()
     finally:
         copy.dispose()
     assert counts(duck_engine) == before  # the source is untouched and still usable

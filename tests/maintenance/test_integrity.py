@@ -7,9 +7,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, insert, text
 
-from accel_orm import HardwareCompatibility, Model, PerformanceResult, PowerMetric, get_engine, migrations
+from accel_orm import HardwareCompatibility, Model, PerformanceResult, PowerMetric, get_engine
 from accel_orm.maintenance import IntegrityReport, check_integrity
 from accel_orm.maintenance.integrity import references
+from accel_orm.schema import upgrade
 
 from .conftest import Populated, populate
 
@@ -60,7 +61,7 @@ def test_orphaned_test_id_is_found_and_named(populated: Populated) -> None:
 def test_database_behind_head_is_reported(db_url: str) -> None:
     engine = get_engine(db_url)
     try:
-        migrations.downgrade(engine, "0001_initial_schema")
+        upgrade.downgrade(engine, "0001_initial_schema")
         report = check_integrity(engine)
     finally:
         engine.dispose()

@@ -9,10 +9,11 @@ import pytest
 from alembic import command
 from sqlalchemy import BigInteger, Engine, String, cast, func, insert, select, text
 
-from accel_orm import ConstraintViolationError, Model, TestResult, get_engine, migrations, session_scope
+from accel_orm import ConstraintViolationError, Model, TestResult, get_engine, session_scope
 from accel_orm.db import connection_scope
 from accel_orm.maintenance import check_integrity, optimize
 from accel_orm.models import PerformanceResult
+from accel_orm.schema import upgrade
 
 from .conftest import Populated, counts, populate
 
@@ -102,7 +103,7 @@ def test_duckdb_file_shrinks_loses_nothing_and_keeps_working(duck_engine: Engine
     integrity = check_integrity(duck_engine)
     assert integrity.ok, integrity.to_text()
     with duck_engine.connect() as connection:
-        command.check(migrations.alembic_config(connection))
+        command.check(upgrade.alembic_config(connection))
 
 
 def test_duckdb_constraints_survive_compaction(duck_engine: Engine) -> None:

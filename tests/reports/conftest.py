@@ -29,7 +29,7 @@ def results_frame() -> pd.DataFrame:
 
 @pytest.fixture
 def png_bytes() -> bytes:
-    from accel_orm.reports.charts import hardware_comparison_chart
+    from accel_orm.reports.render.charts import hardware_comparison_chart
 
     frame = pd.DataFrame({"hardware_type": ["cpu", "cuda"], "throughput": [10.0, 100.0]})
     return hardware_comparison_chart(frame, value_column="throughput", title="t", unit="items/s")
