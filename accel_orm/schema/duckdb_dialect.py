@@ -5,8 +5,8 @@ provide. On SQLAlchemy 2.1 ``get_columns`` fails (``pg_catalog.pg_collation`` no
 fails (``Type with name REGCLASS does not exist``), and indexes are never returned (upstream: duckdb_engine issues
 #1379 and #1391, fix PR #1393 unreleased as of duckdb-engine 0.17.0). Alembic's ``check``/autogenerate and the
 integrity check both reflect, so this module answers from ``duckdb_columns()``, ``duckdb_constraints()`` and
-``duckdb_indexes()`` instead. Drop it once a duckdb-engine release reflects correctly (the tests in
-``tests/test_duckdb_reflection.py`` say when).
+``duckdb_indexes()`` instead. Drop it once a duckdb-engine release reflects correctly: the strict-xfail canaries in
+``tests/schema/test_duckdb_reflection.py`` XPASS, and so fail the suite, on that day.
 
 The dialect is registered as ``duckdb.accel_orm``; ``accel_orm.db`` uses it for every ``duckdb://`` URL, so
 other users of duckdb-engine in the same process are not affected.
