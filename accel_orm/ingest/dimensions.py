@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from accel_orm.models import HardwarePlatform, Model
+from accel_orm.timestamps import utc_now
 
 # An arbitrary fixed key: serialises creation of dimension rows among PostgreSQL writers.
 _DIMENSIONS_LOCK_KEY = 0x616363656C5F646D
@@ -176,7 +177,7 @@ def resolve_dimensions(
     connection: Connection, model_columns: dict[str, list[Any]], hardware_columns: dict[str, list[Any]]
 ) -> tuple[list[int], list[int], DimensionCounts]:
     """``(model_ids, hardware_ids, counts)`` for the batch's items, in item order."""
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     model_ids, models_created = MODELS.resolve(connection, model_columns, now)
     hardware_ids, hardware_created = HARDWARE.resolve(connection, hardware_columns, now)
     return model_ids, hardware_ids, DimensionCounts(models_created, hardware_created)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from accel_orm.models import COMPATIBILITY_STATUSES
+
 
 class Kind(enum.Enum):
     """The value rules a field follows (see ``accel_orm.ingest.validate`` for the messages)."""
@@ -109,3 +111,27 @@ SECTIONS: dict[str, dict[str, Field]] = {
 TOP_LEVEL_FIELDS: dict[str, Field] = {**TEST_FIELDS, **MODEL_FIELDS, **HARDWARE_FIELDS}
 # Keys with a meaning of their own; any other top-level key is kept in ``details``.
 KNOWN_TOP_LEVEL_KEYS = frozenset(TOP_LEVEL_FIELDS) | frozenset(SECTIONS) | {"details", "test_date"}
+
+
+# --- the rules the field table implies, for code that cleans values before ingest (json_import) -------------------
+
+# Every sub-dict by name; "" is the top level of the result dict.
+FIELDS_BY_SECTION: dict[str, dict[str, Field]] = {"": TOP_LEVEL_FIELDS, **SECTIONS}
+
+NON_NEGATIVE_KINDS = frozenset({Kind.MEASURE, Kind.COUNT})  # finite numbers >= 0
+FINITE_KINDS = frozenset({Kind.NUMBER})  # finite numbers of either sign
+INTEGER_KINDS = frozenset({Kind.COUNT})  # whole numbers
+# The closed range a SCORE lies in.
+SCORE_RANGE = (0.0, 1.0)
+# The values an enumerated kind accepts (the model constants are the source).
+ENUM_VALUES: dict[Kind, tuple[str, ...]] = {Kind.COMPATIBILITY: COMPATIBILITY_STATUSES}
+# Epoch seconds a TIME field accepts (1970-01-01 .. 2200-01-01); outside it a number is milliseconds or garbage.
+EPOCH_SECONDS_WINDOW = (0.0, 7_258_118_400.0)
+
+
+def keys_of_kind(kinds: frozenset[Kind]) -> dict[str, frozenset[str]]:
+    """Per sub-dict ("" for the top level), the keys whose kind is one of ``kinds``."""
+    return {
+        section: frozenset(key for key, spec in fields.items() if spec.kind in kinds)
+        for section, fields in FIELDS_BY_SECTION.items()
+    }

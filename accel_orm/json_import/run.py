@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
@@ -55,6 +55,7 @@ from accel_orm.json_import.fingerprints import result_fingerprint, stored_finger
 from accel_orm.json_import.report import FileEntry, FileStatus, MigrationReport
 from accel_orm.json_import.shapes import parse_file
 from accel_orm.schema.partitions import ensure_test_result_partitions
+from accel_orm.timestamps import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def migrate_json(
     report = MigrationReport(
         directories=roots,
         database=describe(engine.url),
-        started_at=datetime.now(UTC).replace(tzinfo=None),
+        started_at=utc_now(),
         dry_run=dry_run,
         archive_dir=archive,
         delete=delete,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +28,6 @@ APP_TABLES: tuple[Table, ...] = tuple(Base.metadata.sorted_tables)
 def report(progress: Progress | None, message: str) -> None:
     if progress is not None:
         progress(message)
-
-
-def utc_now() -> datetime:
-    """Naive UTC, the way the database stores timestamps."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def is_duckdb(engine: Engine) -> bool:

@@ -73,12 +73,12 @@ from accel_orm.maintenance._common import (
     quote_identifier,
     quote_literal,
     report,
-    utc_now,
 )
 from accel_orm.maintenance.archive_read import archive_files, archive_glob
 from accel_orm.models import PerformanceResult, PowerMetric, TestResult
 from accel_orm.schema.arrow import arrow_type
 from accel_orm.schema.partitions import PARTITION_PREFIX, month_start
+from accel_orm.timestamps import utc_now
 
 TEST_RESULTS: Table = TestResult.__table__  # type: ignore[assignment]
 CHILDREN: tuple[Table, ...] = (PerformanceResult.__table__, PowerMetric.__table__)  # type: ignore[assignment]

@@ -46,8 +46,8 @@ from accel_orm.maintenance._common import (
     quote_literal,
     report,
     require_duckdb_file,
-    utc_now,
 )
+from accel_orm.timestamps import utc_now
 
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 PG_DUMP_SUFFIX = ".dump"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Double, Select, func, select
@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import Label
 
 from accel_orm.metrics import get_metric
 from accel_orm.models import HardwarePlatform, Model, PerformanceResult
+from accel_orm.timestamps import naive_utc, utc_now
 
 Builder = TypeVar("Builder", bound=Callable[..., Select])
 
@@ -91,11 +92,7 @@ def standard_averages() -> list[Label[Any]]:
 
 def utc_naive(moment: datetime | None) -> datetime:
     """Timestamps are stored as naive UTC: convert an aware datetime, default to now."""
-    if moment is None:
-        return datetime.now(UTC).replace(tzinfo=None)
-    if moment.tzinfo is not None:
-        return moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
+    return utc_now() if moment is None else naive_utc(moment)
 
 
 def require_choice(name: str, value: str, allowed: Iterable[str]) -> str:

@@ -7,7 +7,7 @@ thin layer between them, shared by the Python facades and the CLI so every entry
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -19,6 +19,7 @@ from accel_orm.metrics import get_metric
 from accel_orm.queries.summary import hardware_summary, performance_summary, recent_failures, table_counts
 from accel_orm.reports import Report, Section
 from accel_orm.reports.render import charts
+from accel_orm.timestamps import utc_now
 
 RECENT_FAILURES_SHOWN = 20
 TREND_DAYS = 42
@@ -142,7 +143,7 @@ def trend_section(
 def summary_report(engine: Engine) -> Report:
     """The morning report: counts, hardware, performance, compatibility, failures, regressions, trend."""
     counts = to_frame(table_counts(), engine)
-    since = datetime.now(UTC).replace(tzinfo=None) - pd.Timedelta(days=TREND_DAYS)
+    since = utc_now() - pd.Timedelta(days=TREND_DAYS)
     sections = [
         Section("Database", frame=counts, text=f"Database: {describe(engine.url)}"),
         regressions_section(engine),

@@ -20,7 +20,17 @@ from typing import Any
 
 import numpy as np
 
-from accel_orm.ingest.fields import SECTIONS, TOP_LEVEL_FIELDS, Kind
+from accel_orm.ingest.fields import (
+    ENUM_VALUES,
+    EPOCH_SECONDS_WINDOW,
+    FINITE_KINDS,
+    INTEGER_KINDS,
+    NON_NEGATIVE_KINDS,
+    SCORE_RANGE,
+    Kind,
+    keys_of_kind,
+)
+from accel_orm.timestamps import aware_utc
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +50,7 @@ _HARDWARE_ALIASES: dict[str, str] = {
     "hip": "rocm",
 }
 
-COMPATIBILITY_STATUSES: tuple[str, ...] = ("supported", "limited", "unsupported")
+COMPATIBILITY_STATUSES: tuple[str, ...] = ENUM_VALUES[Kind.COMPATIBILITY]
 
 STATUS_SUCCESS = "Success"
 STATUS_FAILED = "Failed"
@@ -48,21 +58,15 @@ STATUS_FAILED = "Failed"
 _COMPACT_TS = re.compile(r"^(\d{8})_(\d{6})$")
 _COMPACT_TS_IN_NAME = re.compile(r"(?<!\d)(\d{8}_\d{6})(?!\d)")
 _EPOCH_IN_NAME = re.compile(r"(?<!\d)(\d{10})(?:\.\d+)?(?!\d)")
-# Epoch values outside 2000-01-01 .. 2100-01-01 are not timestamps but some other number.
-_EPOCH_MIN = 946_684_800
-_EPOCH_MAX = 4_102_444_800
+# Epoch values outside ingest's window are not timestamps but some other number (or milliseconds, see _from_epoch).
+_EPOCH_MIN, _EPOCH_MAX = EPOCH_SECONDS_WINDOW
 
-# Measures that may never be negative, per sub-dict ("" is the top level of the result dict). Taken from the
-# ingest field table, so the importers drop exactly what ingest would reject.
-_NON_NEGATIVE: dict[str, frozenset[str]] = {
-    section: frozenset(key for key, spec in fields.items() if spec.kind in (Kind.MEASURE, Kind.COUNT))
-    for section, fields in {"": TOP_LEVEL_FIELDS, **SECTIONS}.items()
-}
-# Measures that must be finite but may be negative (a temperature in Celsius can be).
-_FINITE_ONLY: dict[str, frozenset[str]] = {
-    "power_metrics": frozenset({"temperature_celsius_avg", "temperature_celsius_peak"}),
-}
-_INTEGER_FIELDS: frozenset[str] = frozenset({"batch_size", "sequence_length", "compute_units", "max_batch_size"})
+# The value rules per sub-dict ("" is the top level of the result dict), taken from the ingest field table so the
+# importers drop exactly what ingest would reject: measures that may never be negative, numbers that must be
+# finite but may be negative (a temperature in Celsius), and whole numbers.
+_NON_NEGATIVE: dict[str, frozenset[str]] = keys_of_kind(NON_NEGATIVE_KINDS)
+_FINITE_ONLY: dict[str, frozenset[str]] = keys_of_kind(FINITE_KINDS)
+_INTEGER_FIELDS: frozenset[str] = frozenset().union(*keys_of_kind(INTEGER_KINDS).values())
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,7 @@ def parse_timestamp(value: Any) -> datetime | None:
     else rather than guessing.
     """
     if isinstance(value, datetime):
-        return _as_utc(value)
+        return aware_utc(value)
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
@@ -172,7 +176,7 @@ def parse_timestamp(value: Any) -> datetime | None:
     if re.fullmatch(r"\d{9,10}(\.\d+)?", text):
         return _from_epoch(float(text))
     try:
-        return _as_utc(datetime.fromisoformat(text))
+        return aware_utc(datetime.fromisoformat(text))
     except ValueError:
         return None
 
@@ -201,12 +205,6 @@ def first_timestamp(*candidates: Any) -> str | None:
         if text is not None:
             return text
     return None
-
-
-def _as_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def _from_epoch(seconds: float) -> datetime | None:
@@ -385,7 +383,7 @@ def _clean_compatibility(out: dict[str, Any], dropped: dict[str, str]) -> None:
         dropped["compatibility.status"] = repr(cleaned.pop("status"))
     if "score" in cleaned:
         score = as_number(cleaned["score"])
-        if score is None or not math.isfinite(score) or not 0.0 <= score <= 1.0:
+        if score is None or not math.isfinite(score) or not SCORE_RANGE[0] <= score <= SCORE_RANGE[1]:
             dropped["compatibility.score"] = repr(cleaned.pop("score"))
         else:
             cleaned["score"] = score

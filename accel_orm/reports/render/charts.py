@@ -28,6 +28,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from accel_orm.reports.render.statuses import status_level
+
 # Okabe & Ito (2008). Their yellow is too faint for a line or bar on white, so series use grey in its place;
 # yellow is kept only as a filled heatmap cell ("limited"), where it reads well.
 OKABE_ITO: tuple[str, ...] = (
@@ -59,11 +61,6 @@ _LEVELS: tuple[tuple[str, str, str, str], ...] = (
     ("other", "Other", "#56B4E9", "?"),
     ("missing", "No data", "#EAEEF2", "–"),
 )
-_SYNONYMS: dict[str, str] = {
-    **dict.fromkeys(("supported", "yes", "true", "pass", "passed", "ok", "full", "success", "1"), "supported"),
-    **dict.fromkeys(("limited", "partial", "partially supported", "degraded", "warning", "flaky"), "limited"),
-    **dict.fromkeys(("unsupported", "no", "false", "fail", "failed", "error", "none", "0"), "unsupported"),
-}
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -415,7 +412,7 @@ def _level_of(value: object) -> str:
     if isinstance(value, int | float | np.integer | np.floating):
         v = float(value)
         return "supported" if v >= 0.999 else "unsupported" if v <= 0.001 else "limited"
-    return _SYNONYMS.get(str(value).strip().lower(), "other")
+    return status_level(str(value)) or "other"
 
 
 def _is_number(value: object) -> bool:

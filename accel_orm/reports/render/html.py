@@ -17,14 +17,11 @@ import pandas as pd
 
 from accel_orm.reports.document import Report, Section
 from accel_orm.reports.render._format import NA_PLACEHOLDER, format_column, is_missing, is_numeric_column, prepare_frame
+from accel_orm.reports.render.statuses import LIMITED, SUPPORTED, UNSUPPORTED, status_level
 
-# Text cells with these values get a coloured badge, so a compatibility matrix can be scanned at a glance.
+# Text cells naming a status get a coloured badge, so a compatibility matrix can be scanned at a glance.
 # The badge keeps its text, so the meaning never depends on colour alone.
-_STATUS_CLASSES = {
-    **dict.fromkeys(("supported", "yes", "pass", "passed", "ok", "success"), "good"),
-    **dict.fromkeys(("limited", "partial", "degraded", "warning", "flaky"), "warn"),
-    **dict.fromkeys(("unsupported", "no", "fail", "failed", "error", "timeout"), "bad"),
-}
+_BADGE_CLASSES = {SUPPORTED: "good", LIMITED: "warn", UNSUPPORTED: "bad"}
 
 _NUM_CLASS = ' class="num"'
 
@@ -166,7 +163,8 @@ def frame_to_html(df: pd.DataFrame, *, float_digits: int = 2, na_rep: str = NA_P
                 classes.append("na")
                 body = _e(text)
             else:
-                status = _STATUS_CLASSES.get(text.strip().lower()) if not is_num else None
+                level = status_level(text) if not is_num else None
+                status = _BADGE_CLASSES[level] if level else None
                 body = f'<span class="badge {status}">{_e(text)}</span>' if status else _e(text)
             class_attr = f' class="{" ".join(classes)}"' if classes else ""
             cells.append(f"<td{class_attr}>{body}</td>")

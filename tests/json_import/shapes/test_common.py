@@ -30,7 +30,10 @@ from accel_orm.json_import.shapes.common import (
         ("yesterday", None),
         ("20251399_000000", None),
         (True, None),
-        (12, None),
+        # One epoch window with ingest (1970-01-01 .. 2200-01-01); beyond it, milliseconds up to the same bound.
+        (12, datetime(1970, 1, 1, 0, 0, 12, tzinfo=UTC)),
+        (-12, None),
+        (7_258_118_400_001, None),
         (None, None),
     ],
 )
