@@ -1,21 +1,17 @@
-"""The file side of a migration: find the JSON files, read and hash them, archive or delete imported ones.
+"""The file side of a migration: check the folders, find the JSON files, read each one once.
 
-Archiving and deleting only ever touch a file whose bytes are still exactly the ones that were imported (checked
-against the hash just before), so a file rewritten by a runner while the migration ran is never lost.
+:func:`read_content` is the only read of a file's bytes in a migration: they are hashed, parsed and (when an
+archive folder is given) archived from that one read; the file's stat signature taken with them lets the archive
+step see that a runner rewrote the file meanwhile without reading it again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,10 +26,22 @@ class FoundFile:
         return self.path.relative_to(self.root)
 
 
+# (size, modification time in ns, inode): changes when the file is rewritten or replaced.
+StatSignature = tuple[int, int, int]
+
+
 @dataclass(frozen=True)
 class FileContent:
+    """A file's bytes as read once: their hash and size, the bytes themselves when still needed, the signature."""
+
     sha256: str
     size: int
+    signature: StatSignature
+    data: bytes | None = None  # kept only when the bytes are archived later
+
+
+def stat_signature(result: os.stat_result) -> StatSignature:
+    return (result.st_size, result.st_mtime_ns, result.st_ino)
 
 
 def check_directories(directories: Sequence[str | os.PathLike[str]]) -> list[Path]:
@@ -85,64 +93,9 @@ def discover_json_files(roots: Sequence[Path], *, exclude: Path | None = None) -
     return found
 
 
-def read_content(path: Path) -> FileContent:
-    """SHA-256 and size of the file's bytes (raises OSError when unreadable)."""
-    data = path.read_bytes()
-    return FileContent(hashlib.sha256(data).hexdigest(), len(data))
-
-
-def archive_and_delete(
-    found: FoundFile, sha256: str, *, archive_dir: Path | None, delete: bool
-) -> tuple[Path | None, bool]:
-    """Copy the file to ``archive_dir`` (same relative path) and/or delete it; return (archive copy, deleted).
-
-    Raises :class:`FileActionError` saying why the file was left in place: it changed since it was imported, the
-    archive already holds a different file under that name, or the file system refused.
-    """
-    try:
-        current = found.path.read_bytes()
-    except OSError as error:
-        raise FileActionError(f"cannot read it again: {error.strerror or error}") from error
-    if hashlib.sha256(current).hexdigest() != sha256:
-        raise FileActionError("its content changed after it was imported; left in place")
-    target = None
-    if archive_dir is not None:
-        target = archive_dir / found.relative
-        _archive_copy(found.path, current, sha256, target)
-    if delete:
-        try:
-            found.path.unlink()
-        except OSError as error:
-            raise FileActionError(f"cannot delete it: {error.strerror or error}") from error
-    return target, delete
-
-
-def _archive_copy(source: Path, data: bytes, sha256: str, target: Path) -> None:
-    """Write ``data`` to ``target`` atomically (temp file + rename), so a crash never leaves half a copy."""
-    if target.exists():
-        try:
-            same = hashlib.sha256(target.read_bytes()).hexdigest() == sha256
-        except OSError as error:
-            raise FileActionError(f"cannot read the existing archive copy {target}: {error}") from error
-        if same:
-            return  # archived by an earlier run
-        raise FileActionError(f"the archive already holds a different file at {target}; left in place")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-            shutil.copystat(source, temporary)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as error:
-        raise FileActionError(f"cannot archive it to {target}: {error.strerror or error}") from error
-
-
-class FileActionError(Exception):
-    """A committed file could not be archived or deleted; the message says why (the file stays in place)."""
+def read_content(path: Path) -> tuple[FileContent, bytes]:
+    """The file's content facts and its bytes, from one read (raises OSError when unreadable)."""
+    with path.open("rb") as stream:
+        signature = stat_signature(os.fstat(stream.fileno()))
+        data = stream.read()
+    return FileContent(hashlib.sha256(data).hexdigest(), len(data), signature), data

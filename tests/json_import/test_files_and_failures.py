@@ -14,7 +14,7 @@ from accel_orm.ingest import StoreReport
 from accel_orm.ingest.validate import ResultBatch
 from accel_orm.ingest.writers import FactWriter
 from accel_orm.json_import import FileStatus, migrate_json
-from accel_orm.json_import import run as migration_run
+from accel_orm.json_import import commit as migration_commit
 
 from .conftest import RUN, table_counts
 
@@ -136,6 +136,37 @@ def test_archive_conflict_leaves_the_file_in_place(engine: Engine, results_dir: 
     assert "1 left in place" in report.summary()
 
 
+def test_a_file_rewritten_during_the_run_is_left_in_place(
+    engine: Engine, results_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The archive step does not read the file again, yet still sees that a runner rewrote it meanwhile."""
+    real_write = migration_commit.write_result_batch
+    rewritten = results_dir / DIRECT_TINY
+    imported_bytes = rewritten.read_bytes()
+    before = _snapshot(results_dir)
+
+    def write_then_rewrite(connection: Connection, writer: FactWriter, batch: ResultBatch, counts: StoreReport) -> None:
+        real_write(connection, writer, batch, counts)
+        rewritten.write_bytes(imported_bytes + b"\n")  # the runner saves the file again while the run commits
+
+    monkeypatch.setattr(migration_commit, "write_result_batch", write_then_rewrite)
+    archive = tmp_path / "archive"
+
+    report = migrate_json(engine, [results_dir], archive_dir=archive, delete=True)
+
+    (entry,) = [e for e in report.files if e.path == rewritten]
+    assert entry.status is FileStatus.IMPORTED and not entry.deleted and entry.archived_to is None
+    assert entry.file_problem == "its content changed after it was imported; left in place"
+    assert rewritten.read_bytes() == imported_bytes + b"\n" and not (archive / DIRECT_TINY).exists()
+    others = [e for e in report.files if e.committed and e.path != rewritten]
+    assert others and all(e.deleted and e.archived_to is not None for e in others)
+    # Each archive copy holds the bytes that were imported (written from the one read, not read again).
+    assert {e.path.relative_to(results_dir).as_posix() for e in others} == set(before) - {DIRECT_TINY} - {
+        e.path.relative_to(results_dir).as_posix() for e in report.files if not e.committed
+    }
+    assert all(e.archived_to.read_bytes() == before[e.path.relative_to(results_dir).as_posix()] for e in others)
+
+
 def test_archive_inside_the_scanned_folder_is_not_migrated_again(engine: Engine, results_dir: Path) -> None:
     archive = results_dir / "_archive"
     migrate_json(engine, [results_dir], archive_dir=archive)
@@ -170,14 +201,14 @@ def test_database_refusal_fails_only_that_file(
     engine: Engine, results_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """If the database refuses a batch, it is retried file by file and only the refused file fails."""
-    real_write = migration_run.write_result_batch
+    real_write = migration_commit.write_result_batch
 
     def refuse_t5(connection: Connection, writer: FactWriter, batch: ResultBatch, counts: StoreReport) -> None:
         if "google/t5-efficient-tiny" in batch.model["model_name"]:
             raise ConstraintViolationError("simulated: the database refused t5")
         real_write(connection, writer, batch, counts)
 
-    monkeypatch.setattr(migration_run, "write_result_batch", refuse_t5)
+    monkeypatch.setattr(migration_commit, "write_result_batch", refuse_t5)
 
     report = migrate_json(engine, [results_dir])
 

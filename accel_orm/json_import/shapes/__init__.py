@@ -12,6 +12,6 @@ summaries re-aggregate results), so copies are imported only when their original
 
 from __future__ import annotations
 
-from accel_orm.json_import.shapes.registry import SHAPES, ParsedFile, parse_file
+from accel_orm.json_import.shapes.registry import SHAPES, ParsedFile, parse_bytes, parse_file
 
-__all__ = ["SHAPES", "ParsedFile", "parse_file"]
+__all__ = ["SHAPES", "ParsedFile", "parse_bytes", "parse_file"]

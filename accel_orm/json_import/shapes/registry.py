@@ -75,7 +75,16 @@ def parse_file(path: str | Path) -> ParsedFile:
     """Read ``path`` and return its result dicts in the output contract, or why it has none. Never raises for
     bad content."""
     path = Path(path)
-    data, problem = _load(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return ParsedFile(path, None, [], f"unreadable: {exc.strerror or exc}")
+    return parse_bytes(path, raw)
+
+
+def parse_bytes(path: Path, raw: bytes) -> ParsedFile:
+    """:func:`parse_file` of bytes already read from ``path`` (a migration parses the very bytes it hashed)."""
+    data, problem = _load(raw)
     if problem is not None:
         return ParsedFile(path, None, [], problem)
     shape = detect.detect_shape(data, path)
@@ -92,11 +101,7 @@ def parse_file(path: str | Path) -> ParsedFile:
     return _finish(path, shape, output)
 
 
-def _load(path: Path) -> tuple[Any, str | None]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, f"unreadable: {exc.strerror or exc}"
+def _load(raw: bytes) -> tuple[Any, str | None]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
