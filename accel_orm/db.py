@@ -85,17 +85,38 @@ def get_engine(
             f"unsupported database {describe(url)!r}: accel_orm works with DuckDB files and PostgreSQL "
             "(postgresql+psycopg://user:password@host/dbname)"
         )
-    try:
-        if auto_upgrade:
-            ensure_schema(engine, allow_create=not read_only)
-        else:
-            # Fail here, with advice, rather than at the caller's first query.
-            with translate_errors(url), engine.connect():
-                pass
-    except BaseException:
-        engine.dispose()
-        raise
+    with no_file_left_on_failure(url):
+        try:
+            if auto_upgrade:
+                ensure_schema(engine, allow_create=not read_only)
+            else:
+                # Fail here, with advice, rather than at the caller's first query.
+                with translate_errors(url), engine.connect():
+                    pass
+        except BaseException:
+            engine.dispose()
+            raise
     return engine
+
+
+@contextmanager
+def no_file_left_on_failure(url: URL) -> Iterator[None]:
+    """Remove the DuckDB file (and its WAL) that the block created, if the block raises.
+
+    Opening a DuckDB path creates the file, so without this a command that fails (a downgrade of a database that
+    was never there, a first-use upgrade that breaks) would leave an empty database behind. Files that existed
+    before the block are never touched. Close every connection to the file inside the block.
+    """
+    path = duckdb_file(url)
+    if path is None or path.exists():
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
 
 
 def _duckdb_engine(url: URL, *, lock_timeout: float, read_only: bool, echo: bool) -> Engine:
