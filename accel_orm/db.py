@@ -85,17 +85,38 @@ def get_engine(
             f"unsupported database {describe(url)!r}: accel_orm works with DuckDB files and PostgreSQL "
             "(postgresql+psycopg://user:password@host/dbname)"
         )
-    try:
-        if auto_upgrade:
-            ensure_schema(engine, allow_create=not read_only)
-        else:
-            # Fail here, with advice, rather than at the caller's first query.
-            with translate_errors(url), engine.connect():
-                pass
-    except BaseException:
-        engine.dispose()
-        raise
+    with no_file_left_on_failure(url):
+        try:
+            if auto_upgrade:
+                ensure_schema(engine, allow_create=not read_only)
+            else:
+                # Fail here, with advice, rather than at the caller's first query.
+                with translate_errors(url), engine.connect():
+                    pass
+        except BaseException:
+            engine.dispose()
+            raise
     return engine
+
+
+@contextmanager
+def no_file_left_on_failure(url: URL) -> Iterator[None]:
+    """Remove the DuckDB file (and its WAL) that the block created, if the block raises.
+
+    Opening a DuckDB path creates the file, so without this a command that fails (a downgrade of a database that
+    was never there, a first-use upgrade that breaks) would leave an empty database behind. Files that existed
+    before the block are never touched. Close every connection to the file inside the block.
+    """
+    path = duckdb_file(url)
+    if path is None or path.exists():
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
 
 
 def _duckdb_engine(url: URL, *, lock_timeout: float, read_only: bool, echo: bool) -> Engine:
@@ -237,30 +258,59 @@ def translate_errors(url: URL | None = None) -> Iterator[None]:
         raise ConstraintViolationError(f"{where} refused the write: {_first_line(error)}") from error
     except exc.DBAPIError as error:
         message = _driver_message(error)
-        lowered = message.lower()
-        if "read-only" in lowered or "read only" in lowered:
+        if _is_read_only_violation(error.orig):
             raise ReadOnlyViolationError(
                 f"{where} was opened read-only, so this statement was refused: {message}"
             ) from error
-        if isinstance(error, exc.OperationalError) and _is_unreachable(lowered):
+        if isinstance(error, exc.OperationalError) and _is_unreachable(error.orig):
             raise DatabaseUnavailableError(
-                f"cannot reach {where}: {message}. Is the server running, and are BENCHMARK_DB_URL's host, port "
-                "and credentials right?"
+                f"cannot reach {where}: {message}. Is the server running, and are BENCHMARK_DB_URL's host, port, "
+                "database name and credentials right?"
             ) from error
         raise DatabaseError(f"{where}: {message}") from error
     except _RAW_DRIVER_ERRORS as error:
         raise DatabaseError(f"{where}: {_first_line(error)}") from error
 
 
-def _is_unreachable(message: str) -> bool:
-    markers = (
-        "connection refused",
-        "could not connect",
-        "timeout expired",
-        "name or service not known",
-        "password authentication failed",
-    )
-    return any(marker in message for marker in markers)
+# PostgreSQL reports what went wrong as a SQLSTATE code; its message text is translated (lc_messages) and
+# reworded between versions, so errors are classified by code.
+# https://www.postgresql.org/docs/current/errcodes-appendix.html
+PG_READ_ONLY_SQL_TRANSACTION = "25006"
+PG_INSUFFICIENT_PRIVILEGE = "42501"
+PG_CONNECTION_EXCEPTION_CLASS = "08"  # 08000, 08001 cannot connect, 08006 connection failure, ...
+PG_NOT_ADMITTED = frozenset(
+    {
+        "28000",  # invalid_authorization_specification (no such role, pg_hba.conf rejects the login)
+        "28P01",  # invalid_password
+        "3D000",  # invalid_catalog_name: the database does not exist
+        "57P03",  # cannot_connect_now: the server is starting up or shutting down
+    }
+)
+
+
+def postgresql_sqlstate(error: BaseException | None) -> str | None:
+    """The SQLSTATE of a PostgreSQL driver error (None for other errors and for failures with no server reply)."""
+    if not _PG_ERRORS or not isinstance(error, _PG_ERRORS):
+        return None
+    return getattr(error, "sqlstate", None)
+
+
+def _is_read_only_violation(error: BaseException | None) -> bool:
+    if isinstance(error, duckdb.Error):
+        # DuckDB has no SQLSTATE; its read-only refusal is an InvalidInputException naming the read-only mode.
+        return isinstance(error, duckdb.InvalidInputException) and "read-only mode" in str(error)
+    return postgresql_sqlstate(error) == PG_READ_ONLY_SQL_TRANSACTION
+
+
+def _is_unreachable(error: BaseException | None) -> bool:
+    """The server could not be reached or would not admit this login."""
+    if not _PG_ERRORS or not isinstance(error, _PG_ERRORS):
+        return False
+    sqlstate = postgresql_sqlstate(error)
+    if sqlstate is None:
+        # The client gave up before any server answered (refused, timed out, unknown host): libpq has no code.
+        return isinstance(error, psycopg.OperationalError)
+    return sqlstate.startswith(PG_CONNECTION_EXCEPTION_CLASS) or sqlstate in PG_NOT_ADMITTED
 
 
 def _first_line(error: BaseException) -> str:
