@@ -7,12 +7,14 @@ becomes SQL text.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Double, Select, func, select
-from sqlalchemy.sql.elements import Label
+from sqlalchemy.sql.elements import Label, _anonymous_label
+from sqlalchemy.sql.selectable import CTE
 
 from accel_orm.metrics import get_metric
 from accel_orm.models import HardwarePlatform, Model, PerformanceResult
@@ -29,6 +31,21 @@ def cached_statement(builder: Builder) -> Builder:
     Building a statement costs 0.2-1.5 ms, comparable to the overhead budget of a 10-15 ms query.
     """
     return cast(Builder, functools.lru_cache(maxsize=128)(builder))
+
+
+_cte_seeds = itertools.count()
+
+
+def named_cte(stmt: Select, purpose: str) -> CTE:
+    """``stmt`` as a CTE whose name is unique in any statement it ends up in, e.g. ``regression_windows_1``.
+
+    A fixed name (``.cte("regression_windows")``) breaks composition: two analyses joined in one statement
+    would both define it (``CompileError: Multiple, unrelated CTEs found with the same name``). SQLAlchemy's
+    anonymous names are numbered per compiled statement, so every CTE gets its own; the purpose stays readable
+    in the SQL. ``.cte()`` with no name does the same but renders ``anon_1``: this is that mechanism with a prefix
+    (SQLAlchemy's own anonymous label, the one ``.cte()`` uses; tests/queries/test_composition.py guards it).
+    """
+    return stmt.cte(_anonymous_label.safe_construct(next(_cte_seeds), purpose))
 
 
 def normalise_hardware_type(hardware_type: str) -> str:

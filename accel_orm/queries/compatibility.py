@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select
 from sqlalchemy.sql.selectable import CTE
 
 from accel_orm.models import HardwareCompatibility, HardwarePlatform, Model, TestResult
-from accel_orm.queries._common import cached_statement, normalise_hardware_type
+from accel_orm.queries._common import cached_statement, named_cte, normalise_hardware_type
 
 # Statuses (models.COMPATIBILITY_STATUSES) ranked so that MAX() picks the best verdict; the rank is mapped back to
 # the status text at the end.
@@ -100,18 +100,15 @@ def _evidence() -> CTE:
     Built once and shared: SQL expression objects are immutable, and building this CTE is most of the cost of
     building a matrix statement (about 1 ms, against a 10-15 ms query).
     """
-    verdicts = _verdicts().cte("compat_verdicts")
-    outcomes = _test_outcomes().cte("compat_test_outcomes")
+    verdicts = named_cte(_verdicts(), "compat_verdicts")
+    outcomes = named_cte(_test_outcomes(), "compat_test_outcomes")
     same_key = and_(verdicts.c.model_id == outcomes.c.model_id, verdicts.c.hardware_type == outcomes.c.hardware_type)
-    return (
-        select(
-            func.coalesce(verdicts.c.model_id, outcomes.c.model_id).label("model_id"),
-            func.coalesce(verdicts.c.hardware_type, outcomes.c.hardware_type).label("hardware_type"),
-            func.coalesce(verdicts.c.rank, outcomes.c.rank).label("rank"),
-        )
-        .select_from(verdicts.join(outcomes, same_key, full=True))
-        .cte("compat_evidence")
-    )
+    evidence = select(
+        func.coalesce(verdicts.c.model_id, outcomes.c.model_id).label("model_id"),
+        func.coalesce(verdicts.c.hardware_type, outcomes.c.hardware_type).label("hardware_type"),
+        func.coalesce(verdicts.c.rank, outcomes.c.rank).label("rank"),
+    ).select_from(verdicts.join(outcomes, same_key, full=True))
+    return named_cte(evidence, "compat_evidence")
 
 
 def _status(rank: ColumnElement[int]) -> ColumnElement[str]:

@@ -22,6 +22,7 @@ from accel_orm.models import HardwarePlatform, Model, PerformanceResult
 from accel_orm.queries._common import (
     cached_statement,
     mean,
+    named_cte,
     nonzero,
     normalise_hardware_type,
     require_choice,
@@ -42,7 +43,7 @@ def _window_stats(
     current_value = case((p.test_timestamp > current_start, value))
     previous_value = case((p.test_timestamp <= current_start, value))
     keys = (p.model_id, p.hardware_id, p.batch_size, p.sequence_length)
-    return (
+    windows = (
         select(
             *keys,
             mean(current_value).label("current"),
@@ -54,8 +55,8 @@ def _window_stats(
         .where(p.test_timestamp > previous_start, p.test_timestamp <= as_of, value.is_not(None), *filters)
         .group_by(*keys)
         .having(func.count(current_value) > 0, func.count(previous_value) > 0)
-        .cte("regression_windows")
     )
+    return named_cte(windows, "regression_windows")
 
 
 def _mean_signal(stats: CTE, z_score: ColumnElement[float], z_threshold: float) -> ColumnElement[bool]:

@@ -188,7 +188,7 @@ def test_one_scan_of_performance_results() -> None:
     sql = str(regressions(as_of=AS_OF, method="zscore").compile())
     assert sql.count("FROM performance_results") == 1
     assert "JOIN performance_results" not in sql
-    assert sql.startswith("WITH regression_windows AS")
+    assert sql.startswith("WITH regression_windows_1 AS")
 
 
 def test_a_custom_metric_object_is_accepted(loaded: Engine) -> None:
@@ -204,4 +204,4 @@ def test_statements_are_cached_and_immutable() -> None:
     assert regressions(as_of=AS_OF) is first
     narrowed = first.where(first.selected_columns.is_regression)
     assert narrowed is not first
-    assert "WHERE coalesce" not in str(first.compile()).split("FROM regression_windows")[1]
+    assert "WHERE coalesce" not in str(first.compile()).split("FROM regression_windows_1")[1]
