@@ -26,22 +26,30 @@ A rule that flags a run of consecutive points reports one change at the run's st
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
+import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+from sqlalchemy import Engine
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from accel_orm import get_engine  # noqa: E402
+from accel_orm.changes import changes_frame  # noqa: E402
 from accel_orm.changes.detect import detect_changes  # noqa: E402
+from accel_orm.frames import to_frame  # noqa: E402
+from accel_orm.queries.series import series_points  # noqa: E402
 
 TOLERANCE = 3
 BUCKETS = ((0.02, 0.05), (0.05, 0.10), (0.10, 0.20), (0.20, 0.41))
@@ -73,22 +81,20 @@ def _noise(rng: np.random.Generator, n: int, kind: str, sigma: float) -> np.ndar
 def _step_positions(rng: np.random.Generator, n: int, count: int) -> list[int]:
     for _ in range(100):
         positions = sorted(int(p) for p in rng.integers(8, n - 8 + 1, size=count))
-        if all(b - a >= 12 for a, b in zip(positions, positions[1:], strict=False)):
+        if all(b - a >= 12 for a, b in itertools.pairwise(positions)):
             return positions
     return [n // 2]
 
 
 def _timestamps(rng: np.random.Generator, n: int) -> np.ndarray:
-    if rng.random() < 0.5:
-        gaps = np.ones(n)  # nightly
-    else:
-        gaps = rng.exponential(0.8, n) + 0.01  # irregular: CI runs when people push
+    # nightly, or irregular (CI runs when people push)
+    gaps = np.ones(n) if rng.random() < 0.5 else rng.exponential(0.8, n) + 0.01
     seconds = np.cumsum(gaps) * 86_400
     return (np.datetime64(START, "s") + seconds.astype("timedelta64[s]")).astype("datetime64[s]")
 
 
-def make_series(rng: np.random.Generator) -> LabelledSeries:
-    n = int(rng.integers(40, 201))
+def make_series(rng: np.random.Generator, n: int | None = None) -> LabelledSeries:
+    n = int(rng.integers(40, 201)) if n is None else n
     sigma = float(np.exp(rng.uniform(np.log(0.005), np.log(0.04))))
     kind = str(rng.choice(["gaussian", "heavy", "bimodal"]))
     log_values = _noise(rng, n, kind, sigma)
@@ -195,7 +201,7 @@ def asv_steps(values: np.ndarray, threshold: float = 0.05) -> Detections:
 
     steps = detect_steps(list(values))
     found: Detections = []
-    for (_, _, before, _, _), (left, _, after, _, _) in zip(steps, steps[1:], strict=False):
+    for (_, _, before, _, _), (left, _, after, _, _) in itertools.pairwise(steps):
         if before and abs(after / before - 1.0) > threshold:
             found.append((left, 1 if after > before else -1))
     return found
@@ -309,7 +315,10 @@ def evaluate(corpus: Sequence[LabelledSeries], names: Sequence[str]) -> dict[str
 
 
 def table(scores: dict[str, Score]) -> str:
-    head = "| detector | precision | recall | F1 | no-change series that alarm | recall by step 2-5 / 5-10 / 10-20 / 20-40 % | seconds |"
+    head = (
+        "| detector | precision | recall | F1 | no-change series that alarm "
+        "| recall by step 2-5 / 5-10 / 10-20 / 20-40 % | seconds |"
+    )
     lines = [head, "|---|---|---|---|---|---|---|"]
     for name, score in scores.items():
         buckets = " / ".join(
@@ -335,18 +344,65 @@ def describe_corpus(corpus: Sequence[LabelledSeries]) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def speed(series_count: int, points: int, seed: int, path: Path | None) -> None:
-    from benchmarks_changes_db import build_database, time_changes_frame  # type: ignore[import-not-found]
+def build_database(path: Path, series_count: int, points: int, seed: int) -> Engine:
+    """A DuckDB file in the real schema holding ``series_count`` corpus series of ``points`` throughput values."""
+    engine = get_engine(f"duckdb:///{path}")
+    rng = np.random.default_rng(seed)
+    hardware = [(f"hw{i}", f"device {i}") for i in range(20)]
+    model_count = math.ceil(series_count / len(hardware))
+    rows: dict[str, list[object]] = {"model_id": [], "hardware_id": [], "value": [], "ts": []}
+    for index in range(series_count):
+        series = make_series(rng, points)
+        rows["model_id"].append(np.full(points, index // len(hardware) + 1))
+        rows["hardware_id"].append(np.full(points, index % len(hardware) + 1))
+        rows["value"].append(series.values)
+        rows["ts"].append(series.timestamps)
+    table = pa.table({name: np.concatenate(parts) for name, parts in rows.items()})
+    with engine.begin() as connection:
+        raw = connection.connection.driver_connection
+        raw.execute(
+            "INSERT INTO models (model_id, model_name, model_family) "
+            "SELECT i, 'model-' || i, 'text_embedding' FROM range(1, ?) t(i)",
+            [model_count + 1],
+        )
+        for hardware_id, (kind, device) in enumerate(hardware, start=1):
+            raw.execute(
+                "INSERT INTO hardware_platforms (hardware_id, hardware_type, device_name) VALUES (?, ?, ?)",
+                [hardware_id, kind, device],
+            )
+        raw.register("points", table)
+        raw.execute(
+            "INSERT INTO performance_results (model_id, hardware_id, batch_size, sequence_length, "
+            "throughput_items_per_second, test_timestamp) SELECT model_id, hardware_id, 1, 128, value, ts FROM points"
+        )
+        raw.unregister("points")
+    return engine
 
+
+def speed(series_count: int, points: int, seed: int, path: Path | None, repeats: int) -> None:
+    """Median seconds of ``changes_frame`` (reading included) over a database of ``series_count`` series."""
     with tempfile.TemporaryDirectory() as folder:
         target = path or Path(folder) / "changes.duckdb"
+        target.unlink(missing_ok=True)
         started = time.perf_counter()
         engine = build_database(target, series_count, points, seed)
-        print(f"built {series_count:,} series x {points} points in {time.perf_counter() - started:.1f} s")
+        print(f"\nbuilt {series_count:,} series x {points} points in {time.perf_counter() - started:.1f} s")
         try:
-            time_changes_frame(engine, series_count, points)
+            read, total, found = [], [], 0
+            for _ in range(repeats):
+                started = time.perf_counter()
+                to_frame(series_points("throughput"), engine)
+                read.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                found = len(changes_frame(engine, "throughput"))
+                total.append(time.perf_counter() - started)
         finally:
             engine.dispose()
+    print(
+        f"changes_frame on {series_count:,} series x {points} points (DuckDB read included): "
+        f"median {statistics.median(total):.2f} s over {repeats} runs (min {min(total):.2f} s; reading alone "
+        f"median {statistics.median(read):.2f} s); {found:,} changes found"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -359,6 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--series", type=int, default=10_000, help="speed figure: series (default: 10,000)")
     parser.add_argument("--points", type=int, default=200, help="speed figure: points per series (default: 200)")
     parser.add_argument("--path", type=Path, help="speed figure: keep the DuckDB file here")
+    parser.add_argument("--repeats", type=int, default=3, help="speed figure: runs to take the median of")
     args = parser.parse_args(argv)
     if not args.speed_only:
         for seed in args.seeds:
@@ -366,7 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\nseed {seed}: {describe_corpus(corpus)}\n")
             print(table(evaluate(corpus, args.detectors)))
     if not args.no_speed:
-        speed(args.series, args.points, args.seeds[0], args.path)
+        speed(args.series, args.points, args.seeds[0], args.path, args.repeats)
     return 0
 
 
