@@ -144,6 +144,9 @@ def detect_points(
                 }
             )
     frame = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS[:-1]))
+    for name in SERIES_KEY_NAMES:
+        if pd.api.types.is_numeric_dtype(points[name].dtype):
+            frame[name] = frame[name].astype("Int64")  # batch 8 stays 8 (not 8.0) next to a missing value
     for column in ("timestamp", "previous_timestamp"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
