@@ -10,7 +10,8 @@ A detection is correct when it is in the right series, in the right direction an
 (each true step matches at most one detection). Printed per detector: precision, recall, F1, the share of
 no-change series with any alarm, recall by step size, and the seconds it took on the corpus.
 
-Peers, at their users' defaults (``pip install -e '.[bench]'``):
+Peers, at their users' defaults (``pip install -e '.[bench]'``; ``--costs`` also times ruptures and scipy against
+the numpy implementation, the figures the detector's docstring quotes):
 - window rule: the replaced tool's mean of the next 7 points against the previous 7, flagged above 5 %;
 - z-score: Conbench-style, each point against the mean and stddev of the 30 before it, z > 5 and > 5 %;
 - asv: ``asv.step_detect.detect_steps`` (L1 Potts, automatic gamma) and its 5 % threshold between steps;
@@ -405,6 +406,52 @@ def speed(series_count: int, points: int, seed: int, path: Path | None, repeats:
     )
 
 
+def costs(seed: int, count: int = 100, points: int = 200) -> None:
+    """Library or numpy: the per-series costs the detector's module docstring quotes, measured side by side."""
+    import ruptures
+    import scipy.stats
+
+    from accel_orm.changes import detect
+
+    rng = np.random.default_rng(seed)
+    series = [make_series(rng, points).values for _ in range(count)]
+
+    def per_series(work: Callable[[np.ndarray], object]) -> float:
+        started = time.perf_counter()
+        for values in series:
+            work(values)
+        return (time.perf_counter() - started) / count
+
+    def pelt(values: np.ndarray) -> object:
+        y = np.log(values)
+        sigma = detect._robust_sigma(y)
+        penalty = detect.DEFAULT_SETTINGS.penalty * math.log(y.size) * sigma * sigma
+        return ruptures.Pelt(model="l2", min_size=detect.DEFAULT_SETTINGS.min_size, jump=1).fit(y).predict(pen=penalty)
+
+    def binary_segmentation(values: np.ndarray) -> object:
+        damped = detect.damp_outliers(np.log(values), detect.DEFAULT_SETTINGS.outlier_k, 3)
+        return detect._segment(damped, detect.DEFAULT_SETTINGS.penalty, detect.DEFAULT_SETTINGS.min_size)
+
+    print(
+        f"\nper {points}-point series: ruptures PELT segmentation {per_series(pelt) * 1e3:.2f} ms, numpy binary "
+        f"segmentation {per_series(binary_segmentation) * 1e3:.3f} ms, whole detector "
+        f"{per_series(detect_changes) * 1e3:.3f} ms"
+    )
+    pairs = [(np.log(v[max(0, k - 40) : k]), np.log(v[k : k + 40])) for v in series for k in (40, 100, 160)]
+    started = time.perf_counter()
+    ours_p = [detect._mann_whitney_p(a, b) for a, b in pairs]
+    ours_us = (time.perf_counter() - started) / len(pairs) * 1e6
+    started = time.perf_counter()
+    scipy_p = [scipy.stats.mannwhitneyu(a, b).pvalue for a, b in pairs]
+    scipy_us = (time.perf_counter() - started) / len(pairs) * 1e6
+    alpha = detect.DEFAULT_SETTINGS.alpha
+    same = sum((a < alpha) == (b < alpha) for a, b in zip(ours_p, scipy_p, strict=True))
+    print(
+        f"rank test per call: ours {ours_us:.1f} us, scipy.stats.mannwhitneyu {scipy_us:.1f} us; "
+        f"same decision at p < {alpha:g} in {same}/{len(pairs)} pairs"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1])
@@ -412,6 +459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--detectors", nargs="+", choices=list(DETECTORS), default=list(DETECTORS))
     parser.add_argument("--speed-only", action="store_true")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--costs", action="store_true", help="also measure library vs numpy costs per series")
     parser.add_argument("--series", type=int, default=10_000, help="speed figure: series (default: 10,000)")
     parser.add_argument("--points", type=int, default=200, help="speed figure: points per series (default: 200)")
     parser.add_argument("--path", type=Path, help="speed figure: keep the DuckDB file here")
@@ -422,6 +470,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             corpus = make_corpus(seed, args.size)
             print(f"\nseed {seed}: {describe_corpus(corpus)}\n")
             print(table(evaluate(corpus, args.detectors)))
+    if args.costs:
+        costs(args.seeds[0])
     if not args.no_speed:
         speed(args.series, args.points, args.seeds[0], args.path, args.repeats)
     return 0
