@@ -5,7 +5,7 @@
 - :mod:`accel_orm.changes.acknowledge`: accepting a change (with a reason), withdrawing, listing.
 """
 
-from accel_orm.changes.acknowledge import acknowledge, acknowledgements_frame, unacknowledge
+from accel_orm.changes.acknowledge import acknowledge, acknowledgements_frame, changes_with_decisions, unacknowledge
 from accel_orm.changes.detect import DEFAULT_SETTINGS, ChangePoint, DetectorSettings, detect_changes
 from accel_orm.changes.frame import CHANGE_COLUMNS, change_id, changes_frame, detect_points
 
@@ -18,6 +18,7 @@ __all__ = [
     "acknowledgements_frame",
     "change_id",
     "changes_frame",
+    "changes_with_decisions",
     "detect_changes",
     "detect_points",
     "unacknowledge",

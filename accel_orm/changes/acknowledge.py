@@ -8,6 +8,7 @@ step at the same first-after timestamp, and the level after it is the baseline l
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from accel_orm.changes.frame import changes_frame, metric_of_change_id, plain_ke
 from accel_orm.db import session_scope
 from accel_orm.errors import ChangeNotFoundError
 from accel_orm.frames import to_frame
+from accel_orm.metrics import METRICS, Metric, get_metric
 from accel_orm.models import ChangeAcknowledgement
 from accel_orm.queries.series import SERIES_KEY_NAMES
 
@@ -86,6 +88,24 @@ def acknowledgements_frame(engine: Engine) -> pd.DataFrame:
     for name in SERIES_KEY_NAMES:
         frame[name] = [key.get(name) for key in keys]
     return frame
+
+
+def changes_with_decisions(
+    engine: Engine, metrics: Sequence[str | Metric] | None = None, *, open_only: bool = False
+) -> pd.DataFrame:
+    """Detected changes of ``metrics`` (default: every metric) with their decision, newest first.
+
+    The :func:`~accel_orm.changes.frame.changes_frame` columns plus ``reason, acknowledged_by, acknowledged_at``
+    (missing for open changes); ``open_only`` keeps the changes nobody has acknowledged.
+    """
+    chosen = [get_metric(metric) for metric in (metrics or list(METRICS))]
+    found = [frame for frame in (changes_frame(engine, metric) for metric in chosen) if len(frame)]
+    frame = pd.concat(found, ignore_index=True) if found else changes_frame(engine, chosen[0])
+    decisions = acknowledgements_frame(engine)[["change_id", "reason", "acknowledged_by", "acknowledged_at"]]
+    frame = frame.merge(decisions, on="change_id", how="left")
+    if open_only:
+        frame = frame[~frame["acknowledged"].astype(bool)]
+    return frame.sort_values(["timestamp", "change_id"], ascending=[False, True]).reset_index(drop=True)
 
 
 def _as_dict(value: Any) -> dict[str, Any]:

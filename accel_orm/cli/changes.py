@@ -8,9 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-import pandas as pd
-
-from accel_orm.changes import acknowledge, acknowledgements_frame, changes_frame, unacknowledge
+from accel_orm.changes import acknowledge, acknowledgements_frame, changes_with_decisions, unacknowledge
 from accel_orm.cli.common import open_engine, say, write_output
 from accel_orm.metrics import METRICS
 from accel_orm.reports import Report, Section, render
@@ -36,21 +34,10 @@ def cmd_unack(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     with open_engine(args) as engine:
-        decisions = acknowledgements_frame(engine)
         if args.acknowledged:
-            frame, heading = decisions, "Acknowledged changes"
+            frame, heading = acknowledgements_frame(engine), "Acknowledged changes"
         else:
-            metrics = [args.metric] if args.metric else list(METRICS)
-            found = [changes_frame(engine, metric) for metric in metrics]
-            frame = (
-                pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) else found[0]
-            )
-            frame = frame.merge(
-                decisions[["change_id", "reason", "acknowledged_by", "acknowledged_at"]], on="change_id", how="left"
-            )
-            if args.open:
-                frame = frame[~frame["acknowledged"].astype(bool)]
-            frame = frame.sort_values(["timestamp", "change_id"], ascending=[False, True]).reset_index(drop=True)
+            frame = changes_with_decisions(engine, [args.metric] if args.metric else None, open_only=args.open)
             heading = "Open changes" if args.open else "Changes"
     if args.format == "json":
         write_output(json.dumps(frame_to_records(frame)["rows"], indent=2, ensure_ascii=False, allow_nan=False), None)

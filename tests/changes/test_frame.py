@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from accel_orm.changes import CHANGE_COLUMNS, acknowledge, acknowledgements_frame, changes_frame, unacknowledge
+from accel_orm.changes import (
+    CHANGE_COLUMNS,
+    acknowledge,
+    acknowledgements_frame,
+    changes_frame,
+    changes_with_decisions,
+    unacknowledge,
+)
 from accel_orm.errors import ChangeNotFoundError
 from accel_orm.frames import to_frame
 from accel_orm.queries.series import SERIES_KEY_NAMES, series_points
@@ -113,6 +120,12 @@ def test_acknowledging_marks_the_change_and_later_changes_keep_their_own_baselin
     assert not any(marked.values())
     later = after[(after["model_name"] == "whisper") & (after["timestamp"] == day(45))].iloc[0]
     assert later["direction"] == "regression" and round(later["percent_change"]) == -10 and not later["acknowledged"]
+    listed = changes_with_decisions(loaded, ["throughput"])
+    assert listed.loc[listed["change_id"] == first, "reason"].item() == "new shader compiler, slower by design"
+    assert first not in set(changes_with_decisions(loaded, open_only=True)["change_id"])
+    assert len(changes_with_decisions(loaded, open_only=True)) == len(listed) - 1 + len(
+        changes_frame(loaded, "latency")
+    )
     decisions = acknowledgements_frame(loaded)
     assert list(decisions["change_id"]) == [first]
     assert decisions.iloc[0]["model_name"] == "whisper" and pd.isna(decisions.iloc[0]["sequence_length"])
