@@ -82,12 +82,14 @@ def changes_frame(
     segments), ``percent_change``, ``direction`` (``"regression"`` or ``"improvement"``, from the metric table),
     ``p_value`` (Mann-Whitney between the segments), ``method`` (``"changepoint"``) and ``acknowledged``.
 
-    Whole histories are read, because a step is judged against what came before it; ``since`` keeps the changes
-    whose ``timestamp`` is at or after it, and only series with a point since then are examined. An acknowledged
-    change stays in the frame (marked), and the level after it is the baseline later changes are judged against.
+    A step is judged against what came before it, so whole histories are read; with ``since`` only the series with
+    a point at or after it are read (incremental use costs what is new) and only changes from then on are kept.
+    An acknowledged change stays in the frame (marked), and the level after it is the baseline later changes are
+    judged against.
     """
     chosen = get_metric(metric)
-    points = to_frame(series_points(chosen, model_name=model_name, hardware_type=hardware_type), bind)
+    stmt = series_points(chosen, model_name=model_name, hardware_type=hardware_type, touched_since=since)
+    points = to_frame(stmt, bind)
     found = detect_points(points, chosen, since=since, settings=settings)
     if regressions_only:
         found = found[found["direction"] == "regression"].reset_index(drop=True)

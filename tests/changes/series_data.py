@@ -7,6 +7,7 @@
 | vit / rocm / - / 1 / -                                | 50, +25 % from day 30 (2025-01-31): improvement |
 | t5 / cpu / Xeon / 1 / 128                             | 20 drifting up 15 % over 60 days: no change     |
 | whisper / webgpu / chrome / 1 / -                     | 30, -15 % from day 20, a further -10 % from day 45 |
+| resnet / cpu / Xeon / 1 / -  (days 0-29 only)         | 80, -30 % from day 12: regression               |
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ def day(index: int) -> datetime:
     return START + timedelta(days=index)
 
 
-def _levels(seed: int, base: float, steps: dict[int, float] | None = None, drift: float = 0.0) -> np.ndarray:
+def _levels(
+    seed: int, base: float, steps: dict[int, float] | None = None, drift: float = 0.0, days: int = DAYS
+) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    log_values = rng.normal(0.0, 0.01, DAYS) + np.linspace(0.0, np.log1p(drift), DAYS)
+    log_values = rng.normal(0.0, 0.01, days) + np.linspace(0.0, np.log1p(drift), days)
     for index, factor in (steps or {}).items():
         log_values[index:] += np.log(factor)
     return base * np.exp(log_values)
@@ -40,6 +43,7 @@ SERIES = {
     ("vit", "rocm", None, 1, None): _levels(3, 50.0, {30: 1.25}),
     ("t5", "cpu", "Xeon", 1, 128): _levels(4, 20.0, drift=0.15),
     ("whisper", "webgpu", "chrome", 1, None): _levels(5, 30.0, {20: 0.85, 45: 0.90}),
+    ("resnet", "cpu", "Xeon", 1, None): _levels(6, 80.0, {12: 0.7}, days=30),  # stopped being measured on day 29
 }
 
 

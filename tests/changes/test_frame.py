@@ -47,11 +47,20 @@ def _found(frame: pd.DataFrame) -> list[tuple[str, str, int, datetime, str, int]
 def test_series_points_reads_each_series_in_time_order(loaded: Engine) -> None:
     points = to_frame(series_points("throughput"), loaded)
     assert list(points.columns) == [*SERIES_KEY_NAMES, "timestamp", "value"]
-    assert len(points) == len(series_data.SERIES) * series_data.DAYS
-    for _, group in points.groupby(list(SERIES_KEY_NAMES), dropna=False, sort=False):
-        assert group["timestamp"].is_monotonic_increasing and len(group) == series_data.DAYS
+    assert len(points) == sum(len(values) for values in series_data.SERIES.values())
+    for key, group in points.groupby(list(SERIES_KEY_NAMES), dropna=False, sort=False):
+        assert group["timestamp"].is_monotonic_increasing and len(group) == (30 if key[0] == "resnet" else 60)
     vit = to_frame(series_points("throughput", model_name="vit", hardware_type="ROCm"), loaded)
     assert len(vit) == series_data.DAYS and vit["device_name"].isna().all() and vit["sequence_length"].isna().all()
+
+
+def test_touched_since_reads_whole_histories_of_the_series_measured_since(loaded: Engine) -> None:
+    touched = to_frame(series_points("throughput", touched_since=day(40)), loaded)
+    assert "resnet" not in set(touched["model_name"])  # nothing new since day 29
+    assert len(touched) == (len(series_data.SERIES) - 1) * series_data.DAYS  # the others, from day 0 on
+    assert to_frame(series_points("throughput", touched_since=day(60)), loaded).empty
+    recent = to_frame(series_points("throughput", since=day(50)), loaded)
+    assert recent["timestamp"].min() == day(50)
 
 
 def test_every_step_is_found_in_its_series_at_its_time_with_its_direction(loaded: Engine) -> None:
@@ -59,6 +68,7 @@ def test_every_step_is_found_in_its_series_at_its_time_with_its_direction(loaded
     assert list(frame.columns) == list(CHANGE_COLUMNS)
     assert sorted(_found(frame)) == [
         ("bert", "cuda", 1, day(40), "regression", -20),
+        ("resnet", "cpu", 1, day(12), "regression", -30),
         ("vit", "rocm", 1, day(30), "improvement", 25),
         ("whisper", "webgpu", 1, day(20), "regression", -15),
         ("whisper", "webgpu", 1, day(45), "regression", -10),  # judged against the level after the first step
@@ -75,6 +85,7 @@ def test_direction_comes_from_the_metric_a_latency_rise_is_a_regression(loaded: 
     frame = changes_frame(loaded, "latency", regressions_only=True)
     assert sorted((r.model_name, r.timestamp.to_pydatetime(), r.direction) for r in frame.itertuples()) == [
         ("bert", day(40), "regression"),
+        ("resnet", day(12), "regression"),
         ("whisper", day(20), "regression"),
         ("whisper", day(45), "regression"),
     ]
