@@ -35,7 +35,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -397,12 +397,37 @@ def speed(series_count: int, points: int, seed: int, path: Path | None, repeats:
                 started = time.perf_counter()
                 found = len(changes_frame(engine, "throughput"))
                 total.append(time.perf_counter() - started)
+            print(
+                f"changes_frame on {series_count:,} series x {points} points (DuckDB read included): "
+                f"median {statistics.median(total):.2f} s over {repeats} runs (min {min(total):.2f} s; reading "
+                f"alone median {statistics.median(read):.2f} s); {found:,} changes found"
+            )
+            _incremental(engine, repeats)
         finally:
             engine.dispose()
+
+
+def _incremental(engine: Engine, repeats: int, touched: int = 100) -> None:
+    """One new point in ``touched`` series, then ``changes_frame(since=<that point>)``: the cost of what is new."""
+    with engine.begin() as connection:
+        raw = connection.connection.driver_connection
+        (latest,) = raw.execute("SELECT max(test_timestamp) FROM performance_results").fetchone()
+        moment = latest + timedelta(days=1)
+        raw.execute(
+            "INSERT INTO performance_results (model_id, hardware_id, batch_size, sequence_length, "
+            "throughput_items_per_second, test_timestamp) "
+            "SELECT model_id, hardware_id, 1, 128, 1.0, ? FROM "
+            "(SELECT DISTINCT model_id, hardware_id FROM performance_results ORDER BY 1, 2 LIMIT ?)",
+            [moment, touched],
+        )
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        changes_frame(engine, "throughput", since=moment)
+        timings.append(time.perf_counter() - started)
     print(
-        f"changes_frame on {series_count:,} series x {points} points (DuckDB read included): "
-        f"median {statistics.median(total):.2f} s over {repeats} runs (min {min(total):.2f} s; reading alone "
-        f"median {statistics.median(read):.2f} s); {found:,} changes found"
+        f"incremental: changes_frame(since=...) after one new point in {touched} series: median "
+        f"{statistics.median(timings):.2f} s over {repeats} runs"
     )
 
 
