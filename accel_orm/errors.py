@@ -52,3 +52,7 @@ class DatabaseUnavailableError(DatabaseError):
 
 class ReadOnlyViolationError(DatabaseError):
     """A statement tried to write through a read-only connection."""
+
+
+class ChangeNotFoundError(AccelOrmError, LookupError):
+    """A change id that no detected change (or no acknowledgement) carries."""

@@ -317,3 +317,26 @@ class ImportLedger(Base):
 
     def __repr__(self) -> str:
         return f"ImportLedger(id={self.id!r}, content_sha256={self.content_sha256!r}, source_path={self.source_path!r})"
+
+
+class ChangeAcknowledgement(Base):
+    """A team's decision to accept one detected change (a new model version that is slower by design).
+
+    A change is identified by its series (``series_key``: the comparability key's column values, see
+    :data:`accel_orm.queries.series.SERIES_KEY`), its ``metric`` and ``change_timestamp`` (the first measurement
+    after the step); ``change_id`` is the short stable hash of those that every change output shows. The key is a
+    JSON document so that a new key column (precision, test case) needs no migration of this table.
+    """
+
+    __tablename__ = "change_acknowledgements"
+
+    change_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    metric: Mapped[str]
+    series_key: Mapped[dict[str, Any]]
+    change_timestamp: Mapped[datetime]
+    reason: Mapped[str]
+    acknowledged_by: Mapped[str | None]
+    acknowledged_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"ChangeAcknowledgement(change_id={self.change_id!r}, metric={self.metric!r})"

@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 
 from alembic.util.exc import CommandError
 
-from accel_orm.cli import db, demo, maintenance, migrate, query, report
+from accel_orm.cli import changes, db, demo, maintenance, migrate, query, report
 from accel_orm.errors import AccelOrmError
 
 Handler = Callable[[argparse.Namespace], int]
-SUBCOMMANDS = (db, query, report, migrate, maintenance, demo)
+SUBCOMMANDS = (db, query, report, changes, migrate, maintenance, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

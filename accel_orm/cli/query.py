@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import datetime
 
+from accel_orm.changes.sections import changepoint_regressions_section, changes_section
 from accel_orm.cli.common import open_engine, write_output
 from accel_orm.frames import run_read_only_sql, to_frame
+from accel_orm.metrics import METRICS as METRIC_TABLE
 from accel_orm.queries import hardware_comparison, model_comparison
 from accel_orm.reports import Report, Section, render
 from accel_orm.reports.build import (
@@ -18,9 +21,13 @@ from accel_orm.reports.build import (
     trend_section,
 )
 from accel_orm.reports.render.csvfmt import frame_to_csv
+from accel_orm.reports.render.jsonfmt import frame_to_records
 
 FORMATS = ("markdown", "html", "json", "csv", "chart")
 METRICS = ("throughput", "latency", "memory")
+"""The metrics the window reports (--regressions, --trend, --compare-hardware) accept."""
+CHANGE_METRICS = tuple(METRIC_TABLE)
+"""--changes and --regressions --method changepoint accept every metric of the metric table."""
 
 
 def _build_report(args: argparse.Namespace) -> Report:
@@ -33,12 +40,39 @@ def _build_report(args: argparse.Namespace) -> Report:
             return REPORTS[args.report](engine)
         if args.compatibility_matrix:
             return compatibility_report(engine, family=args.family)
+        if args.changes:
+            return Report(
+                title="Changes",
+                sections=[
+                    changes_section(
+                        engine,
+                        metric=args.metric,
+                        since=datetime.fromisoformat(args.since) if args.since else None,
+                        model_name=args.model,
+                        hardware_type=args.hardware,
+                        regressions_only=args.regressions_only,
+                    )
+                ],
+            )
+        if args.regressions and args.method == "changepoint":
+            return Report(
+                title="Regressions",
+                sections=[
+                    changepoint_regressions_section(
+                        engine, metric=args.metric, window_days=args.window_days, threshold_pct=args.threshold
+                    )
+                ],
+            )
         if args.regressions:
             return Report(
                 title="Regressions",
                 sections=[
                     regressions_section(
-                        engine, metric=args.metric, window_days=args.window_days, threshold_pct=args.threshold
+                        engine,
+                        metric=args.metric,
+                        window_days=args.window_days,
+                        threshold_pct=args.threshold,
+                        method=args.method,
                     )
                 ],
             )
@@ -60,7 +94,7 @@ def _build_report(args: argparse.Namespace) -> Report:
             return Report(title=f"Models on {args.hardware}", sections=[Section("Model comparison", frame=frame)])
     raise ValueError(
         "say what to query: --report, --compatibility-matrix, --model, --hardware, --trend, "
-        "--regressions or --sql (see accel-orm query --help)"
+        "--regressions, --changes or --sql (see accel-orm query --help)"
     )
 
 
@@ -79,6 +113,11 @@ def cmd_query(args: argparse.Namespace) -> int:
         if chart is None:
             raise ValueError("this query has no chart; use --format markdown, html, json or csv")
         write_output(chart, args.output)
+    elif args.format == "json" and args.changes:
+        # A flat array of row objects (what `jq '.[] | select(.direction == "regression")'` wants).
+        frame = report.sections[0].frame
+        rows = frame_to_records(frame)["rows"] if frame is not None else []
+        write_output(json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=False), args.output)
     elif args.format == "csv":
         frame = next((s.frame for s in report.sections if s.frame is not None), None)
         if frame is None:
@@ -97,20 +136,31 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", help="one model's performance (with --compare-hardware: across hardware)")
     parser.add_argument("--compare-hardware", action="store_true", help="with --model: compare hardware platforms")
     parser.add_argument(
-        "--metric", choices=METRICS, default="throughput", help="metric to compare (default: throughput)"
+        "--metric",
+        choices=CHANGE_METRICS,
+        default="throughput",
+        help=f"metric to compare (default: throughput; {', '.join(METRICS)} everywhere, any with --changes)",
     )
     parser.add_argument("--hardware", help="one hardware type (cpu, cuda, webgpu, ...)")
     parser.add_argument("--trend", action="store_true", help="a metric per day and hardware type")
-    parser.add_argument("--since", metavar="YYYY-MM-DD", help="with --trend: start date")
+    parser.add_argument("--since", metavar="YYYY-MM-DD", help="with --trend or --changes: start date")
     parser.add_argument("--regressions", action="store_true", help="what got worse this window")
     parser.add_argument("--window-days", type=float, default=7, help="with --regressions (default: 7)")
     parser.add_argument("--threshold", type=float, default=5.0, help="with --regressions: percent (default: 5)")
     parser.add_argument(
         "--method",
-        choices=("zscore", "mean"),
+        choices=("zscore", "mean", "changepoint"),
         default="zscore",
-        help="with --regressions: zscore (noise-aware, default) or mean (plain percentage)",
+        help="with --regressions: zscore (noise-aware, default), mean (plain percentage) or changepoint "
+        "(step changes found by the change detector in the window)",
     )
+    parser.add_argument(
+        "--changes",
+        action="store_true",
+        help="every step change per series (whole history, both directions; narrow with --since, --model, "
+        "--hardware, --regressions-only)",
+    )
+    parser.add_argument("--regressions-only", action="store_true", help="with --changes: only regressions")
     parser.add_argument("--sql", help="run one SQL statement on a read-only connection")
     parser.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
     parser.add_argument("--output", metavar="FILE", help="write here instead of stdout (required for chart)")
@@ -126,5 +176,10 @@ def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
             datetime.fromisoformat(args.since)
         except ValueError:
             parser.error(f"--since expects YYYY-MM-DD, got {args.since!r}")
+    if args.regressions_only and not args.changes:
+        parser.error("--regressions-only goes with --changes")
+    uses_detector = args.changes or (args.regressions and args.method == "changepoint")
+    if args.metric not in METRICS and not uses_detector:
+        parser.error(f"--metric {args.metric} needs --changes or --method changepoint (else: {', '.join(METRICS)})")
     if args.limit is not None and args.limit < 0:
         parser.error("--limit must be >= 0")
