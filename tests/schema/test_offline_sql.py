@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from accel_orm.maintenance.backups import find_pg_tool
+from accel_orm.schema import upgrade
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -42,7 +43,7 @@ def test_offline_sql_applies_on_duckdb_and_matches_the_models(tmp_path: Path) ->
     assert not target.exists(), "rendering the script must not create the database"
     with duckdb.connect(str(target)) as connection:
         connection.execute(script)  # the duckdb client runs the whole script, BEGIN ... COMMIT
-        assert connection.sql("SELECT version_num FROM alembic_version").fetchall() == [("0003_import_ledger",)]
+        assert connection.sql("SELECT version_num FROM alembic_version").fetchall() == [(upgrade.head_revision(),)]
     _assert_check_clean(str(target))
 
 
