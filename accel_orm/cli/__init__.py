@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 
 from alembic.util.exc import CommandError
 
-from accel_orm.cli import db, demo, maintenance, migrate, query, report, runs
+from accel_orm.cli import compare, db, demo, maintenance, migrate, query, report, runs
 from accel_orm.errors import AccelOrmError
 
 Handler = Callable[[argparse.Namespace], int]
-SUBCOMMANDS = (db, query, report, migrate, maintenance, demo, runs)
+SUBCOMMANDS = (db, query, report, migrate, maintenance, demo, runs, compare)
 
 
 def build_parser() -> argparse.ArgumentParser:

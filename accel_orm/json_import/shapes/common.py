@@ -62,7 +62,9 @@ _NON_NEGATIVE: dict[str, frozenset[str]] = {
 _FINITE_ONLY: dict[str, frozenset[str]] = {
     "power_metrics": frozenset({"temperature_celsius_avg", "temperature_celsius_peak"}),
 }
-_INTEGER_FIELDS: frozenset[str] = frozenset({"batch_size", "sequence_length", "compute_units", "max_batch_size"})
+_INTEGER_FIELDS: frozenset[str] = frozenset(
+    {"batch_size", "sequence_length", "compute_units", "max_batch_size", "sample_count"}
+)
 
 
 @dataclass(frozen=True)
