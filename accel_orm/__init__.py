@@ -10,6 +10,7 @@ from accel_orm.errors import (
     DatabaseUnavailableError,
     InvalidResultError,
     ReadOnlyViolationError,
+    RunNotFoundError,
     SchemaError,
     SchemaOutdatedError,
     SchemaTooNewError,
@@ -22,6 +23,7 @@ from accel_orm.models import (
     PerformanceResult,
     PowerMetric,
     TestResult,
+    TestRun,
 )
 
 __all__ = [
@@ -39,11 +41,13 @@ __all__ = [
     "PerformanceResult",
     "PowerMetric",
     "ReadOnlyViolationError",
+    "RunNotFoundError",
     "SchemaError",
     "SchemaOutdatedError",
     "SchemaTooNewError",
     "TestResult",
     "TestResultsDBHandler",
+    "TestRun",
     "get_engine",
     "session_scope",
 ]

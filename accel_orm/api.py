@@ -19,6 +19,8 @@ from accel_orm.db import DEFAULT_LOCK_TIMEOUT, get_engine
 from accel_orm.ingest import StoreReport, store_results
 from accel_orm.ingest.store import DEFAULT_CHUNK_SIZE, OnError
 from accel_orm.models import HardwarePlatform, Model
+from accel_orm.runs.environment import describe_environment
+from accel_orm.runs.record import RunKey, RunResolver, RunSpec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,15 +81,35 @@ class TestResultsDBHandler(_EngineHolder):
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> None:
         super().__init__(_engine_for(db_path, db_url, lock_timeout=lock_timeout))
+        self._environment_run: dict[str, Any] | None = None
+        self._known_runs: dict[RunKey, int] = {}
 
     def __enter__(self) -> TestResultsDBHandler:
         return self
 
-    def store_test_result(self, result: dict[str, Any]) -> bool:
-        """Store one result dict; returns True. Raises ``InvalidResultError`` (a ValueError) listing every problem."""
+    def _resolver(self, run: RunSpec) -> RunResolver:
+        """With no run given, the handler's own run: the environment described once, at its first store."""
+        if run is None:
+            if self._environment_run is None:
+                self._environment_run = describe_environment()
+            run = self._environment_run
+        return RunResolver(run, known=self._known_runs)
+
+    def _store(self, results: Iterable[Any], run: RunSpec, **options: Any) -> StoreReport:
+        resolver = self._resolver(run)
+        report = store_results(self.engine, results, runs=resolver, **options)
+        # Only runs whose transaction committed are remembered (a rejected batch left none behind).
+        self._known_runs.update(resolver.known)
+        return report
+
+    def store_test_result(self, result: dict[str, Any], *, run: RunSpec = None) -> bool:
+        """Store one result dict; returns True. Raises ``InvalidResultError`` (a ValueError) listing every problem.
+
+        ``run``: see :meth:`store_test_results`.
+        """
         if not isinstance(result, dict):
             raise TypeError(f"a test result must be a dict, got {type(result).__name__}")
-        store_results(self.engine, [result], single=True)
+        self._store([result], run, single=True)
         return True
 
     def store_test_results(
@@ -98,6 +120,7 @@ class TestResultsDBHandler(_EngineHolder):
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         progress: Callable[[int], None] | None = None,
         atomic: bool = True,
+        run: RunSpec = None,
     ) -> StoreReport:
         """Store many results in one transaction (any iterable, generators included, streamed in chunks).
 
@@ -105,10 +128,14 @@ class TestResultsDBHandler(_EngineHolder):
         index. ``on_error="skip"``: store the valid ones and report the rejected ones in the returned report.
         ``progress`` is called with the number of items read after each chunk. ``atomic=False`` commits chunk
         by chunk (flat memory for millions of results; stops at the first chunk with an invalid item).
+
+        ``run`` says which run results without a ``"run"`` sub-dict belong to: a dict of run facts (``git_commit``,
+        ``git_branch``, ``ci_job_url``, ... see ``accel_orm.ingest.fields.RUN_FIELDS``; equal dicts given to one
+        handler are one run), a recorded run's id, ``False`` for none, or ``None`` (default): the handler's own
+        run, described from the environment (CI variables, git, machine) at its first store and reused after.
+        The report's ``run_ids`` lists the runs the results went to.
         """
-        return store_results(
-            self.engine, results, on_error=on_error, chunk_size=chunk_size, progress=progress, atomic=atomic
-        )
+        return self._store(results, run, on_error=on_error, chunk_size=chunk_size, progress=progress, atomic=atomic)
 
     def generate_report(
         self, format: ReportFormat = "markdown", output_file: str | os.PathLike[str] | None = None

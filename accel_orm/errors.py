@@ -56,3 +56,16 @@ class ReadOnlyViolationError(DatabaseError):
 
 class ChangeNotFoundError(AccelOrmError, LookupError):
     """A change id that no detected change (or no acknowledgement) carries."""
+
+
+class RunNotFoundError(AccelOrmError, LookupError):
+    """A run reference (run id, commit, or branch) that matches no run, or more than one.
+
+    ``candidates`` lists what the reference could have meant (or the most recent runs when it matched nothing),
+    so the message tells people what to type instead.
+    """
+
+    def __init__(self, message: str, candidates: Sequence[str] = ()) -> None:
+        self.candidates: list[str] = list(candidates)
+        lines = [message, *(f"  {candidate}" for candidate in self.candidates)]
+        super().__init__("\n".join(lines))

@@ -30,6 +30,9 @@ class Metric:
     higher_is_better: bool
     unit: str
     label: str
+    # The value is a latency statistic (or its reciprocal, throughput) of repeated timings, so a single row's
+    # ``latency_stddev_ms`` / ``average_latency_ms`` (coefficient of variation) also describes this metric's noise.
+    spread_from_latency: bool = False
 
     @property
     def worse_sign(self) -> int:
@@ -46,9 +49,9 @@ def _table(*metrics: Metric) -> MappingProxyType[str, Metric]:
 
 
 METRICS: MappingProxyType[str, Metric] = _table(
-    Metric("throughput", PerformanceResult.throughput_items_per_second, True, "items/s", "Throughput"),
-    Metric("latency", PerformanceResult.average_latency_ms, False, "ms", "Average latency"),
-    Metric("p50_latency", PerformanceResult.p50_latency_ms, False, "ms", "p50 latency"),
+    Metric("throughput", PerformanceResult.throughput_items_per_second, True, "items/s", "Throughput", True),
+    Metric("latency", PerformanceResult.average_latency_ms, False, "ms", "Average latency", True),
+    Metric("p50_latency", PerformanceResult.p50_latency_ms, False, "ms", "p50 latency", True),
     Metric("p90_latency", PerformanceResult.p90_latency_ms, False, "ms", "p90 latency"),
     Metric("p99_latency", PerformanceResult.p99_latency_ms, False, "ms", "p99 latency"),
     Metric("memory", PerformanceResult.memory_peak_mb, False, "MB", "Peak memory"),

@@ -10,6 +10,12 @@ foreign keys. On PostgreSQL ``test_results`` is partitioned by month, so its pri
 and a foreign key to ``id`` alone is impossible; keeping the same rule on DuckDB keeps one model set for both
 engines. The data layer only ever writes ids it has just inserted, and ``maintenance.check_integrity`` reports
 any orphan. All other foreign keys are enforced by the database.
+
+``run_id`` (on ``test_results``, ``performance_results`` and ``power_metrics``) references ``test_runs``. PostgreSQL
+enforces it as a foreign key (a partitioned table may reference an ordinary one). DuckDB cannot add a foreign key
+to an existing table (``ALTER TABLE ... ADD FOREIGN KEY`` is not implemented), so there the same reference is
+guaranteed by the data layer and reported by ``maintenance.check_integrity``; the constraint carries
+``info={"enforced_on": ("postgresql",)}`` so schema comparison on DuckDB does not ask for it.
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ from sqlalchemy import (
     MetaData,
     Sequence,
     String,
+    false,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, relationship
@@ -52,6 +60,24 @@ JSONDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "p
 UTCTimestamp = DateTime(timezone=False)
 
 COMPATIBILITY_STATUSES = ("supported", "limited", "unsupported")
+# ``hardware_compatibility.is_compatible`` (the later tools' flag) is true for these statuses: a model that runs
+# with limitations still runs.
+COMPATIBLE_STATUSES = ("supported", "limited")
+
+# Row creation time, as the later tools' ``created_at DEFAULT CURRENT_TIMESTAMP`` columns (sessions run in UTC).
+CREATED_NOW = text("CURRENT_TIMESTAMP")
+# Foreign keys only PostgreSQL enforces (see the module docstring).
+POSTGRESQL_ONLY = {"enforced_on": ("postgresql",)}
+
+
+def _run_reference() -> Any:
+    """``run_id`` -> ``test_runs.run_id``: nullable (results stored before runs existed have none), indexed."""
+    return mapped_column(BigInteger, ForeignKey("test_runs.run_id", info=POSTGRESQL_ONLY), index=True)
+
+
+def _not_simulated() -> Any:
+    """The later tools' ``is_simulated BOOLEAN DEFAULT FALSE``: results on real hardware unless said otherwise."""
+    return mapped_column(server_default=false())
 
 
 class Base(DeclarativeBase):
@@ -86,6 +112,8 @@ class Model(Base):
     model_size: Mapped[str | None]
     parameters_million: Mapped[float | None]
     added_at: Mapped[datetime | None]
+    # The later tools' column: text, image, audio, multimodal, ...
+    modality: Mapped[str | None]
 
     test_results: Mapped[list[TestResult]] = relationship(back_populates="model")
     performance_results: Mapped[list[PerformanceResult]] = relationship(back_populates="model")
@@ -117,6 +145,10 @@ class HardwarePlatform(Base):
     supported_precisions: Mapped[str | None]
     max_batch_size: Mapped[int | None]
     detected_at: Mapped[datetime | None]
+    # The later tools' columns: a platform emulated rather than present (e.g. WebGPU in a headless browser).
+    is_simulated: Mapped[bool | None] = _not_simulated()
+    simulation_reason: Mapped[str | None]
+    description: Mapped[str | None]
 
     test_results: Mapped[list[TestResult]] = relationship(back_populates="hardware")
     performance_results: Mapped[list[PerformanceResult]] = relationship(back_populates="hardware")
@@ -160,6 +192,13 @@ class TestResult(Base):
     execution_time: Mapped[float | None]
     memory_usage: Mapped[float | None]
     details: Mapped[dict[str, Any] | None]
+    run_id: Mapped[int | None] = _run_reference()
+    # The later tools' columns: whether the result came from simulated hardware and why; an error's class
+    # (e.g. "out_of_memory", "unsupported_operation") and its structured details.
+    is_simulated: Mapped[bool | None] = _not_simulated()
+    simulation_reason: Mapped[str | None]
+    error_category: Mapped[str | None]
+    error_details: Mapped[dict[str, Any] | None]
 
     model: Mapped[Model] = relationship(back_populates="test_results")
     hardware: Mapped[HardwarePlatform] = relationship(back_populates="test_results")
@@ -201,6 +240,20 @@ class PerformanceResult(Base):
     test_timestamp: Mapped[datetime | None]
     # Extra column: the test result this row was measured in (application-level reference, see module doc).
     test_id: Mapped[int | None] = mapped_column(BigInteger)
+    run_id: Mapped[int | None] = _run_reference()
+    # The later tools' columns: numeric precision (fp32, fp16, int8, ...; part of the comparability key), the
+    # test case (a benchmark's full name), simulation flags and the row's creation time.
+    precision: Mapped[str | None]
+    test_case: Mapped[str | None]
+    is_simulated: Mapped[bool | None] = _not_simulated()
+    simulation_reason: Mapped[str | None]
+    created_at: Mapped[datetime | None] = mapped_column(server_default=CREATED_NOW)
+    # Spread of the latency behind the value, so comparisons can judge noise: sample standard deviation and
+    # interquartile range (ms) and how many measurements (rounds) the value summarises. Validated >= 0 by ingest
+    # (DuckDB cannot add CHECK constraints to an existing table).
+    latency_stddev_ms: Mapped[float | None]
+    latency_iqr_ms: Mapped[float | None]
+    sample_count: Mapped[int | None] = mapped_column(Integer)
 
     model: Mapped[Model] = relationship(back_populates="performance_results")
     hardware: Mapped[HardwarePlatform] = relationship(back_populates="performance_results")
@@ -238,6 +291,11 @@ class HardwareCompatibility(Base):
     compatibility_score: Mapped[float | None]
     recommended: Mapped[bool | None]
     last_tested: Mapped[datetime | None]
+    # The later tools' flag, kept equal to ``compatibility_status IN ('supported', 'limited')`` by the data layer
+    # (and checked by the integrity check): neither engine can add it as a generated column to an existing table
+    # without rewriting it.
+    is_compatible: Mapped[bool | None]
+    created_at: Mapped[datetime | None] = mapped_column(server_default=CREATED_NOW)
 
     model: Mapped[Model] = relationship(back_populates="compatibility")
     hardware: Mapped[HardwarePlatform] = relationship(back_populates="compatibility")
@@ -268,6 +326,7 @@ class PowerMetric(Base):
     test_duration_seconds: Mapped[float | None]
     estimated_runtime_hours: Mapped[float | None]
     test_timestamp: Mapped[datetime | None]
+    run_id: Mapped[int | None] = _run_reference()
 
     model: Mapped[Model] = relationship(back_populates="power_metrics")
     hardware: Mapped[HardwarePlatform] = relationship(back_populates="power_metrics")
@@ -288,6 +347,50 @@ class PowerMetric(Base):
             "estimated_runtime_hours",
         ),
     )
+
+
+class TestRun(Base):
+    """One benchmark run: a CI job, a ``pytest --benchmark-json`` file, a harness invocation.
+
+    The first twelve columns are the replaced system's ``test_runs`` table, verbatim. The rest identify a run for
+    a CI gate: the git state, the CI provider and job URL, and the machine. What gates filter and group on is a
+    column (commit, branch, dirty, provider, job URL, host name, machine fingerprint); the machine's descriptive
+    facts (OS, CPU model, cores, memory, GPUs and driver, Python) are one JSON document, ``machine``, because they
+    vary by platform and are read, not filtered. ``machine_fingerprint`` is a short hash of those facts: two runs
+    with the same fingerprint ran on equivalent machines.
+    """
+
+    __tablename__ = "test_runs"
+    __test__ = False
+
+    run_id: Mapped[int] = mapped_column(BigInteger, Sequence("test_runs_run_id_seq"), primary_key=True)
+    test_name: Mapped[str]
+    test_type: Mapped[str]
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    execution_time_seconds: Mapped[float | None]
+    success: Mapped[bool | None]
+    git_commit: Mapped[str | None]
+    git_branch: Mapped[str | None]
+    command_line: Mapped[str | None]
+    # "metadata" is the column's name; the attribute needs another (Base.metadata is SQLAlchemy's).
+    run_metadata: Mapped[dict[str, Any] | None] = mapped_column("metadata")
+    created_at: Mapped[datetime | None] = mapped_column(server_default=CREATED_NOW)
+    git_dirty: Mapped[bool | None]
+    ci_provider: Mapped[str | None]
+    ci_job_url: Mapped[str | None]
+    hostname: Mapped[str | None]
+    machine_fingerprint: Mapped[str | None] = mapped_column(String(16))
+    machine: Mapped[dict[str, Any] | None]
+
+    __table_args__ = (
+        Index(None, "git_commit"),
+        Index(None, "git_branch"),
+        *_non_negative("execution_time_seconds"),
+    )
+
+    def __repr__(self) -> str:
+        return f"TestRun(run_id={self.run_id!r}, git_commit={self.git_commit!r}, git_branch={self.git_branch!r})"
 
 
 class ImportLedger(Base):

@@ -21,17 +21,17 @@ import accel_orm.schema.alembic_impl  # noqa: F401  (registers Alembic's DuckDB 
 from accel_orm.config import resolve_url
 from accel_orm.db import get_engine, no_file_left_on_failure
 from accel_orm.models import Base
-from accel_orm.schema.partitions import include_object
+from accel_orm.schema.partitions import schema_filter
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("connection") is None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
-def _configure(**kwargs: Any) -> None:
+def _configure(dialect_name: str, **kwargs: Any) -> None:
     context.configure(
         target_metadata=Base.metadata,
-        include_object=include_object,
+        include_object=schema_filter(dialect_name),
         compare_type=True,
         **kwargs,
     )
@@ -42,13 +42,14 @@ def _database_argument() -> str | None:
 
 
 def run_migrations_offline() -> None:
-    _configure(url=resolve_url(_database_argument()), literal_binds=True, dialect_opts={"paramstyle": "named"})
+    url = resolve_url(_database_argument())
+    _configure(url.get_backend_name(), url=url, literal_binds=True, dialect_opts={"paramstyle": "named"})
     with context.begin_transaction():
         context.run_migrations()
 
 
 def _run_on(connection: Connection) -> None:
-    _configure(connection=connection)
+    _configure(connection.dialect.name, connection=connection)
     with context.begin_transaction():
         context.run_migrations()
 

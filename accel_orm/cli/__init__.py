@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 
 from alembic.util.exc import CommandError
 
-from accel_orm.cli import changes, db, demo, maintenance, migrate, query, report
+from accel_orm.cli import changes, compare, db, demo, maintenance, migrate, query, report, runs
 from accel_orm.errors import AccelOrmError
 
 Handler = Callable[[argparse.Namespace], int]
-SUBCOMMANDS = (db, query, report, changes, migrate, maintenance, demo)
+SUBCOMMANDS = (db, query, report, changes, runs, compare, migrate, maintenance, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`accel-orm query ... | head`): nothing is wrong, so no message.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except (AccelOrmError, CommandError, ValueError, OSError) as error:
+    except (AccelOrmError, CommandError, ValueError, OSError) as error:  # RunNotFoundError included
         print(f"accel-orm: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

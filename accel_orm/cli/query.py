@@ -8,6 +8,7 @@ from datetime import datetime
 
 from accel_orm.changes.sections import changepoint_regressions_section, changes_section
 from accel_orm.cli.common import open_engine, write_output
+from accel_orm.compare import EXIT_REGRESSION
 from accel_orm.frames import run_read_only_sql, to_frame
 from accel_orm.metrics import METRICS as METRIC_TABLE
 from accel_orm.queries import hardware_comparison, model_comparison
@@ -73,6 +74,7 @@ def _build_report(args: argparse.Namespace) -> Report:
                         window_days=args.window_days,
                         threshold_pct=args.threshold,
                         method=args.method,
+                        include_simulated=args.include_simulated,
                     )
                 ],
             )
@@ -106,8 +108,15 @@ def _limited(report: Report, limit: int | None) -> Report:
     return report
 
 
+def _found_regressions(args: argparse.Namespace, report: Report) -> bool:
+    """``--regressions --fail-on-regression``: the section's table holds only regressions."""
+    return bool(args.regressions) and any(s.frame is not None and len(s.frame) for s in report.sections)
+
+
 def cmd_query(args: argparse.Namespace) -> int:
-    report = _limited(_build_report(args), args.limit)
+    full = _build_report(args)
+    regressed = _found_regressions(args, full)
+    report = _limited(full, args.limit)
     if args.format == "chart":
         chart = next((s.chart_png for s in report.sections if s.chart_png is not None), None)
         if chart is None:
@@ -125,7 +134,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         write_output(frame_to_csv(frame), args.output)
     else:
         write_output(render(report, args.format), args.output)
-    return 0
+    return EXIT_REGRESSION if args.fail_on_regression and regressed else 0
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -161,6 +170,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--hardware, --regressions-only)",
     )
     parser.add_argument("--regressions-only", action="store_true", help="with --changes: only regressions")
+    parser.add_argument(
+        "--include-simulated", action="store_true", help="with --regressions: also judge simulated results"
+    )
+    parser.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help=f"with --regressions: exit {EXIT_REGRESSION} when any regression is found",
+    )
     parser.add_argument("--sql", help="run one SQL statement on a read-only connection")
     parser.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
     parser.add_argument("--output", metavar="FILE", help="write here instead of stdout (required for chart)")
@@ -183,3 +200,5 @@ def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
         parser.error(f"--metric {args.metric} needs --changes or --method changepoint (else: {', '.join(METRICS)})")
     if args.limit is not None and args.limit < 0:
         parser.error("--limit must be >= 0")
+    if (args.fail_on_regression or args.include_simulated) and not args.regressions:
+        parser.error("--fail-on-regression and --include-simulated go with --regressions")

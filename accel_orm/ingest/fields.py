@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 from accel_orm.models import COMPATIBILITY_STATUSES
 
@@ -24,6 +25,7 @@ class Kind(enum.Enum):
     SCORE = "score"  # a finite number within 0..1
     COMPATIBILITY = "compatibility"  # supported | limited | unsupported
     PRECISIONS = "precisions"  # a string, or a list of strings joined with ","
+    JSON_OBJECT = "json_object"  # a dict, stored as a JSON document
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,7 @@ class Field:
     kind: Kind
     column: str  # the table column it is stored in
     required: bool = False
+    default: Any = None  # stored when the item gives no value
 
 
 def _fields(*fields: Field) -> dict[str, Field]:
@@ -48,6 +51,12 @@ TEST_FIELDS = _fields(
     Field("error_message", Kind.TEXT, "error_message"),
     Field("endpoint_type", Kind.TEXT, "endpoint_type"),
     Field("timestamp", Kind.TIME, "timestamp"),
+    # The later tools' columns: simulated hardware (a result is real unless it says otherwise), and an error's
+    # class and structured details.
+    Field("is_simulated", Kind.FLAG, "is_simulated", default=False),
+    Field("simulation_reason", Kind.TEXT, "simulation_reason"),
+    Field("error_category", Kind.TEXT, "error_category"),
+    Field("error_details", Kind.JSON_OBJECT, "error_details"),
 )
 
 # Top-level keys describing the model (models table; found or created by model_name).
@@ -57,6 +66,7 @@ MODEL_FIELDS = _fields(
     Field("model_type", Kind.TEXT, "model_type"),
     Field("model_size", Kind.TEXT, "model_size"),
     Field("parameters_million", Kind.MEASURE, "parameters_million"),
+    Field("modality", Kind.TEXT, "modality"),
 )
 
 # Top-level keys describing the hardware (hardware_platforms; found or created by type and device name).
@@ -82,6 +92,16 @@ PERFORMANCE_FIELDS = _fields(
     Field("power_watts", Kind.MEASURE, "power_watts"),
     Field("energy_efficiency_items_per_joule", Kind.MEASURE, "energy_efficiency_items_per_joule"),
     Field("test_timestamp", Kind.TIME, "test_timestamp"),
+    # Part of the comparability key: results at different precisions or of different test cases never compare.
+    Field("precision", Kind.TEXT, "precision"),
+    Field("test_case", Kind.TEXT, "test_case"),
+    # Absent here, a performance row takes its test result's simulation flags (see ingest.store).
+    Field("is_simulated", Kind.FLAG, "is_simulated"),
+    Field("simulation_reason", Kind.TEXT, "simulation_reason"),
+    # The spread behind the value, so comparisons can judge noise (pytest-benchmark: stddev, iqr, rounds).
+    Field("latency_stddev_ms", Kind.MEASURE, "latency_stddev_ms"),
+    Field("latency_iqr_ms", Kind.MEASURE, "latency_iqr_ms"),
+    Field("sample_count", Kind.COUNT, "sample_count"),
 )
 
 POWER_FIELDS = _fields(
@@ -101,11 +121,34 @@ COMPATIBILITY_FIELDS = _fields(
     Field("recommended", Kind.FLAG, "recommended"),
 )
 
+# The run a result belongs to (test_runs; see accel_orm.runs). Either ``run_id`` of a recorded run, or facts
+# describing a run; results of one call with equal facts share one run.
+RUN_FIELDS = _fields(
+    Field("run_id", Kind.COUNT, "run_id"),
+    Field("test_name", Kind.TEXT, "test_name"),
+    Field("test_type", Kind.TEXT, "test_type"),
+    Field("started_at", Kind.TIME, "started_at"),
+    Field("completed_at", Kind.TIME, "completed_at"),
+    Field("execution_time_seconds", Kind.MEASURE, "execution_time_seconds"),
+    Field("success", Kind.FLAG, "success"),
+    Field("git_commit", Kind.TEXT, "git_commit"),
+    Field("git_branch", Kind.TEXT, "git_branch"),
+    Field("git_dirty", Kind.FLAG, "git_dirty"),
+    Field("command_line", Kind.TEXT, "command_line"),
+    Field("ci_provider", Kind.TEXT, "ci_provider"),
+    Field("ci_job_url", Kind.TEXT, "ci_job_url"),
+    Field("hostname", Kind.TEXT, "hostname"),
+    Field("machine_fingerprint", Kind.TEXT, "machine_fingerprint"),
+    Field("machine", Kind.JSON_OBJECT, "machine"),
+    Field("metadata", Kind.JSON_OBJECT, "metadata"),
+)
+
 # The optional sub-dicts and the fields each accepts.
 SECTIONS: dict[str, dict[str, Field]] = {
     "performance": PERFORMANCE_FIELDS,
     "power_metrics": POWER_FIELDS,
     "compatibility": COMPATIBILITY_FIELDS,
+    "run": RUN_FIELDS,
 }
 
 TOP_LEVEL_FIELDS: dict[str, Field] = {**TEST_FIELDS, **MODEL_FIELDS, **HARDWARE_FIELDS}

@@ -28,7 +28,9 @@ from accel_orm.errors import InvalidResultError
 from accel_orm.ingest.dimensions import resolve_dimensions
 from accel_orm.ingest.validate import ResultBatch, SectionColumns, validate_chunk
 from accel_orm.ingest.writers import FactWriter, writer_for
-from accel_orm.models import HardwareCompatibility, PerformanceResult, PowerMetric, TestResult
+from accel_orm.models import COMPATIBLE_STATUSES, HardwareCompatibility, PerformanceResult, PowerMetric, TestResult
+from accel_orm.runs.environment import describe_environment
+from accel_orm.runs.record import RunResolver, RunSpec
 from accel_orm.schema.partitions import ensure_test_result_partitions
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,8 @@ class StoreReport:
     compatibility_rows: int = 0
     models_created: int = 0
     hardware_created: int = 0
+    run_ids: list[int] = field(default_factory=list)  # the runs the stored results belong to
+    runs_created: int = 0
     seconds: float = 0.0
     errors: list[ItemError] = field(default_factory=list)
 
@@ -93,6 +97,8 @@ def store_results(
     progress: ProgressCallback | None = None,
     single: bool = False,
     atomic: bool = True,
+    run: RunSpec = None,
+    runs: RunResolver | None = None,
 ) -> StoreReport:
     """Store ``items`` (result dicts) in one transaction; see the module docstring for the error modes.
 
@@ -100,6 +106,11 @@ def store_results(
     database does not hold one huge open transaction), and with ``on_error="raise"`` storing stops at the first
     chunk holding an invalid item, keeping the chunks before it. ``single`` words errors for one result (no
     ``[index]`` prefixes).
+
+    ``run``: the run results without a ``"run"`` sub-dict belong to: a run dict, a recorded run's id, ``False``
+    for none, or ``None`` (default) to describe the run from the environment (CI variables, git, the machine),
+    one run per call. ``runs`` instead passes a resolver that outlives the call (a handler's; see
+    :mod:`accel_orm.runs.record`).
     """
     if on_error not in ("raise", "skip"):
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
@@ -107,6 +118,8 @@ def store_results(
         raise TypeError("store_test_results() takes an iterable of result dicts; use store_test_result() for one")
     started = time.perf_counter()
     report = StoreReport()
+    if runs is None:
+        runs = RunResolver(describe_environment() if run is None else run)
     with translate_errors(engine.url), engine.connect() as connection:
         writer = writer_for(connection)
         wrote_in_transaction = False
@@ -123,7 +136,7 @@ def store_results(
                     continue  # keep reading, so the error lists every problem; nothing will be written
                 if len(batch):
                     _prepare_partitions(engine, connection, batch, in_transaction=wrote_in_transaction)
-                    write_batch(connection, writer, batch, report)
+                    write_batch(connection, writer, batch, report, runs)
                     wrote_in_transaction = True
                 if not atomic and wrote_in_transaction:
                     transaction.commit()
@@ -139,6 +152,8 @@ def store_results(
             if transaction.is_active:
                 transaction.rollback()
             raise
+    report.run_ids = sorted(runs.used)
+    report.runs_created = len(runs.created)
     report.seconds = time.perf_counter() - started
     log.info("%s", report.summary())
     return report
@@ -180,24 +195,34 @@ def _prepare_partitions(engine: Engine, connection: Connection, batch: ResultBat
     ensure_test_result_partitions(connection if in_transaction else engine, batch.test["timestamp"])
 
 
-def write_batch(connection: Connection, writer: FactWriter, batch: ResultBatch, report: StoreReport) -> None:
+def write_batch(
+    connection: Connection,
+    writer: FactWriter,
+    batch: ResultBatch,
+    report: StoreReport,
+    runs: RunResolver | None = None,
+) -> None:
     """Write one validated batch inside the caller's transaction (the half of ``store_results`` that others reuse,
-    e.g. the JSON migration, which commits its ledger rows in the same transaction)."""
+    e.g. the JSON migration, which commits its ledger rows in the same transaction). Without ``runs`` only items
+    with a ``"run"`` sub-dict get a run."""
     model_ids, hardware_ids, counts = resolve_dimensions(connection, batch.model, batch.hardware)
     report.models_created += counts.models_created
     report.hardware_created += counts.hardware_created
     models = np.asarray(model_ids, dtype=np.int64)
     hardware = np.asarray(hardware_ids, dtype=np.int64)
+    run_ids = (runs or RunResolver()).run_ids(connection, batch, writer)
     test_ids = writer.allocate_test_ids(connection, len(batch))
-    writer.write(
-        connection,
-        TestResult.__table__,
-        {"id": test_ids, "model_id": models, "hardware_id": hardware, **batch.test},
-    )
+    test_columns: dict[str, Any] = {"id": test_ids, "model_id": models, "hardware_id": hardware, **batch.test}
+    if run_ids is not None:
+        test_columns["run_id"] = run_ids
+    writer.write(connection, TestResult.__table__, test_columns)
     timestamps = batch.test["timestamp"]
     for section, table in ((batch.performance, PerformanceResult), (batch.power, PowerMetric)):
         if section.rows:
-            writer.write(connection, table.__table__, _linked(section, timestamps, test_ids, models, hardware))
+            columns = _linked(section, timestamps, test_ids, models, hardware, run_ids)
+            if table is PerformanceResult:
+                _inherit_simulation(columns, section, batch.test)
+            writer.write(connection, table.__table__, columns)
     report.performance_rows += len(batch.performance.rows)
     report.power_rows += len(batch.power.rows)
     report.compatibility_rows += _upsert_compatibility(
@@ -212,8 +237,10 @@ def _linked(
     test_ids: np.ndarray,
     models: np.ndarray,
     hardware: np.ndarray,
+    run_ids: list[int | None] | None = None,
 ) -> dict[str, Any]:
-    """A sub-dict's columns plus the ids of its test result, model and hardware; its time defaults to the test's."""
+    """A sub-dict's columns plus the ids of its test result, model, hardware and run; its time defaults to the
+    test's."""
     rows = np.asarray(section.rows, dtype=np.int64)
     columns = dict(section.columns)
     columns["test_timestamp"] = [
@@ -223,7 +250,18 @@ def _linked(
     columns["test_id"] = test_ids[rows]
     columns["model_id"] = models[rows]
     columns["hardware_id"] = hardware[rows]
+    if run_ids is not None:
+        columns["run_id"] = [run_ids[row] for row in section.rows]
     return columns
+
+
+def _inherit_simulation(columns: dict[str, Any], section: SectionColumns, test: dict[str, list[Any]]) -> None:
+    """A performance row that says nothing about simulation takes its test result's flag and reason."""
+    for name in ("is_simulated", "simulation_reason"):
+        own = columns[name]
+        columns[name] = [
+            value if value is not None else test[name][row] for value, row in zip(own, section.rows, strict=True)
+        ]
 
 
 def _upsert_compatibility(
@@ -247,6 +285,10 @@ def _upsert_compatibility(
     rows = [section.rows[p] for p in positions]
     columns: dict[str, Any] = {name: [values[p] for p in positions] for name, values in section.columns.items()}
     columns.update(model_id=models[rows], hardware_id=hardware[rows], last_tested=[timestamps[row] for row in rows])
+    # The later tools' flag, derived so it can never disagree with the status.
+    columns["is_compatible"] = [
+        None if status is None else status in COMPATIBLE_STATUSES for status in columns["compatibility_status"]
+    ]
     writer.write(connection, HardwareCompatibility.__table__, columns, on_conflict=_newer_verdict_wins)
     return len(positions)
 
@@ -257,7 +299,7 @@ def _newer_verdict_wins(statement: PGInsert) -> PGInsert:
         index_elements=[table.c.model_id, table.c.hardware_id],
         set_={
             name: statement.excluded[name]
-            for name in ("compatibility_status", "compatibility_score", "recommended", "last_tested")
+            for name in ("compatibility_status", "is_compatible", "compatibility_score", "recommended", "last_tested")
         },
         where=or_(table.c.last_tested.is_(None), statement.excluded.last_tested >= table.c.last_tested),
     )

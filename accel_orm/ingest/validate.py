@@ -51,6 +51,7 @@ class ResultBatch:
     performance: SectionColumns
     power: SectionColumns
     compatibility: SectionColumns
+    run: SectionColumns = field(default_factory=lambda: SectionColumns())
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -160,6 +161,22 @@ def _check_compatibility(values: list[Any], path: str, problems: Problems) -> li
     return cleaned
 
 
+def _check_json_object(values: list[Any], path: str, problems: Problems) -> list[Any]:
+    """A dict -> its JSON text (the form the bulk writers load); anything else is a problem."""
+    cleaned = list(values)
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            problems.setdefault(i, []).append(f"{path}: must be a JSON object (dict), got {_type_name(value)}")
+            continue
+        try:
+            cleaned[i] = _encode_json(value)
+        except (TypeError, ValueError) as error:
+            problems.setdefault(i, []).append(f"{path}: not JSON-serialisable ({error})")
+    return cleaned
+
+
 def _check_precisions(values: list[Any], path: str, problems: Problems) -> list[Any]:
     cleaned = list(values)
     for i, value in enumerate(values):
@@ -217,6 +234,7 @@ CHECKERS: dict[Kind, Checker] = {
     Kind.SCORE: _check_score,
     Kind.COMPATIBILITY: _check_compatibility,
     Kind.PRECISIONS: _check_precisions,
+    Kind.JSON_OBJECT: _check_json_object,
 }
 
 
@@ -237,7 +255,7 @@ def _check_fields(
                 problems_for_missing = [f"{prefix}{key}: required, missing"]
                 for i in range(len(dicts)):
                     problems.setdefault(i, []).extend(problems_for_missing)
-            columns[spec.column] = list(absent)
+            columns[spec.column] = list(absent) if spec.default is None else [spec.default] * len(dicts)
             continue
         values = [d.get(key) for d in dicts]
         if spec.required:
@@ -245,7 +263,10 @@ def _check_fields(
                 if value is None or (type(value) is str and not value.strip()):
                     what = "missing" if value is None else "empty"
                     problems.setdefault(i, []).append(f"{prefix}{key}: required, {what}")
-        columns[spec.column] = CHECKERS[spec.kind](values, prefix + key, problems)
+        checked = CHECKERS[spec.kind](values, prefix + key, problems)
+        if spec.default is not None:
+            checked = [spec.default if value is None else value for value in checked]
+        columns[spec.column] = checked
     return columns
 
 
@@ -365,6 +386,7 @@ def validate_chunk(items: Sequence[Any], offset: int, *, now: datetime | None = 
         performance=sections["performance"],
         power=sections["power_metrics"],
         compatibility=sections["compatibility"],
+        run=sections["run"],
     )
     if problems:
         batch = _without(batch, set(problems))
@@ -394,4 +416,9 @@ def _without(batch: ResultBatch, rejected: set[int]) -> ResultBatch:
         performance=take_section(batch.performance),
         power=take_section(batch.power),
         compatibility=take_section(batch.compatibility),
+        run=take_section(batch.run),
     )
+
+
+# Public name for the per-field checks, for dicts validated outside a result (a run given as ``run=...``).
+check_fields = _check_fields

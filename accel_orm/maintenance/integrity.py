@@ -40,7 +40,7 @@ from accel_orm.db import translate_errors
 from accel_orm.maintenance._common import APP_TABLES, Progress, report
 from accel_orm.models import COMPATIBILITY_STATUSES, Base, HardwareCompatibility
 from accel_orm.schema import upgrade
-from accel_orm.schema.partitions import include_object
+from accel_orm.schema.partitions import include_object, schema_filter
 
 EXAMPLES = 5  # offending rows named per failing check: enough to act on, short enough to print
 _NON_NEGATIVE = re.compile(r"^\s*(\w+)\s*>=\s*0\s*$")
@@ -132,7 +132,11 @@ def _schema_diff_check(connection: Connection) -> Check:
     """Alembic's autogenerate comparison, the same one ``alembic check`` runs: it must find nothing."""
     context = MigrationContext.configure(
         connection,
-        opts={"include_object": include_object, "compare_type": True, "target_metadata": Base.metadata},
+        opts={
+            "include_object": schema_filter(connection.dialect.name),
+            "compare_type": True,
+            "target_metadata": Base.metadata,
+        },
     )
     diffs = compare_metadata(context, Base.metadata)
     return Check("schema", "models match the database (alembic autogenerate diff)", len(diffs), _describe_diffs(diffs))

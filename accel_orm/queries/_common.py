@@ -53,6 +53,33 @@ def normalise_hardware_type(hardware_type: str) -> str:
     return hardware_type.strip().lower()
 
 
+# The comparability key, in ONE place: numbers measured under different conditions are never compared. Ids, not
+# names, so aggregation groups on narrow columns; :data:`COMPARABILITY_KEY_NAMES` are the same key as output columns
+# once model and hardware ids are resolved to names.
+COMPARABILITY_KEY = (
+    PerformanceResult.model_id,
+    PerformanceResult.hardware_id,
+    PerformanceResult.batch_size,
+    PerformanceResult.sequence_length,
+    PerformanceResult.precision,
+    PerformanceResult.test_case,
+)
+COMPARABILITY_KEY_NAMES = (
+    "model_name",
+    "hardware_type",
+    "device_name",
+    "batch_size",
+    "sequence_length",
+    "precision",
+    "test_case",
+)
+
+
+def comparable_rows(include_simulated: bool = False) -> list[ColumnElement[bool]]:
+    """Filters every comparison applies: simulated results are left out unless asked for (NULL counts as real)."""
+    return [] if include_simulated else [PerformanceResult.is_simulated.is_not(True)]
+
+
 def performance_joined(*columns: Any) -> Select:
     """``SELECT columns FROM performance_results JOIN models JOIN hardware_platforms`` (the common fact join)."""
     return (

@@ -1,8 +1,9 @@
 """Regression detection: compare the latest window of measurements with the window before it.
 
-A comparison is made per *comparability key* (model, hardware platform, batch size, sequence length), as in
-Conbench/asv: numbers measured under different conditions are never compared. The direction of "worse" comes from
-the metric table (:mod:`accel_orm.metrics`), never from if-chains on the metric name.
+A comparison is made per *comparability key* (:data:`accel_orm.queries._common.COMPARABILITY_KEY`: model, hardware
+platform, batch size, sequence length, precision, test case), as in Conbench/asv: numbers measured under
+different conditions are never compared. Simulated results are left out unless ``include_simulated``. The
+direction of "worse" comes from the metric table (:mod:`accel_orm.metrics`), never from if-chains on the metric name.
 
 The statement scans ``performance_results`` once: a CTE aggregates both windows with conditional aggregates
 (``avg(CASE WHEN in current window THEN value END)``), grouped by ids, and only the aggregated rows are joined to
@@ -20,7 +21,9 @@ from sqlalchemy.sql.selectable import CTE
 from accel_orm.metrics import Metric, get_metric
 from accel_orm.models import HardwarePlatform, Model, PerformanceResult
 from accel_orm.queries._common import (
+    COMPARABILITY_KEY,
     cached_statement,
+    comparable_rows,
     mean,
     named_cte,
     nonzero,
@@ -42,7 +45,7 @@ def _window_stats(
     value = metric.column
     current_value = case((p.test_timestamp > current_start, value))
     previous_value = case((p.test_timestamp <= current_start, value))
-    keys = (p.model_id, p.hardware_id, p.batch_size, p.sequence_length)
+    keys = COMPARABILITY_KEY
     windows = (
         select(
             *keys,
@@ -92,6 +95,7 @@ def regressions(
     z_threshold: float = 3.0,
     model_name: str | None = None,
     hardware_type: str | None = None,
+    include_simulated: bool = False,
 ) -> Select:
     """Current window ``(as_of - window_days, as_of]`` against the previous one, per comparability key.
 
@@ -101,8 +105,10 @@ def regressions(
     throughput *gain* or a latency *drop* never counts); with ``method="zscore"`` the shift must also exceed
     ``z_threshold`` previous-window standard deviations, so a noisy pair with a large percentage but no real shift
     is not flagged. ``model_name`` / ``hardware_type`` narrow the scan itself (cheaper than filtering the result).
+    Simulated results (``is_simulated``) are excluded unless ``include_simulated``.
 
-    Result columns: ``model_name, hardware_type, device_name, batch_size, sequence_length, current, previous``
+    Result columns: ``model_name, hardware_type, device_name, batch_size, sequence_length, precision, test_case,
+    current, previous``
     (window means), ``percent_change`` (``(current - previous) / previous * 100``, NULL when previous is 0),
     ``current_n, previous_n, previous_std`` (sample stddev of the previous window), ``z_score``
     (``|current - previous| / previous_std``, NULL when that stddev is 0 or unknown), ``is_regression`` (never
@@ -118,6 +124,7 @@ def regressions(
         z_threshold,
         model_name,
         hardware_type,
+        include_simulated,
     )
 
 
@@ -132,6 +139,7 @@ def _regressions(
     z_threshold: float,
     model_name: str | None,
     hardware_type: str | None,
+    include_simulated: bool = False,
 ) -> Select:
     """:func:`regressions` with its arguments resolved (``as_of`` is fixed, so repeated reports hit the cache)."""
     if window_days <= 0:
@@ -139,7 +147,13 @@ def _regressions(
     if min_samples < 1:
         raise ValueError(f"min_samples must be at least 1, got {min_samples!r}")
     window = timedelta(days=window_days)
-    stats = _window_stats(chosen, end - 2 * window, end - window, end, _key_filters(model_name, hardware_type))
+    stats = _window_stats(
+        chosen,
+        end - 2 * window,
+        end - window,
+        end,
+        [*_key_filters(model_name, hardware_type), *comparable_rows(include_simulated)],
+    )
     signal = _SIGNALS[method]
 
     change = stats.c.current - stats.c.previous
@@ -158,6 +172,8 @@ def _regressions(
             HardwarePlatform.device_name,
             stats.c.batch_size,
             stats.c.sequence_length,
+            stats.c.precision,
+            stats.c.test_case,
             stats.c.current,
             stats.c.previous,
             percent_change.label("percent_change"),
@@ -176,6 +192,8 @@ def _regressions(
             HardwarePlatform.device_name,
             stats.c.batch_size,
             stats.c.sequence_length,
+            stats.c.precision,
+            stats.c.test_case,
         )
     )
 

@@ -26,9 +26,20 @@ TREND_DAYS = 42
 
 
 def _regressions_frame(
-    engine: Engine, metric: str, window_days: float, threshold_pct: float, method: str = "zscore"
+    engine: Engine,
+    metric: str,
+    window_days: float,
+    threshold_pct: float,
+    method: str = "zscore",
+    include_simulated: bool = False,
 ) -> pd.DataFrame:
-    stmt = queries.regressions(metric=metric, window_days=window_days, threshold_pct=threshold_pct, method=method)
+    stmt = queries.regressions(
+        metric=metric,
+        window_days=window_days,
+        threshold_pct=threshold_pct,
+        method=method,
+        include_simulated=include_simulated,
+    )
     frame = to_frame(stmt.where(stmt.selected_columns.is_regression), engine)
     return frame.sort_values("percent_change", key=abs, ascending=False, ignore_index=True)
 
@@ -40,13 +51,15 @@ def regressions_section(
     window_days: float = 7,
     threshold_pct: float = 5.0,
     method: str = "zscore",
+    include_simulated: bool = False,
 ) -> Section:
     definition = get_metric(metric)
-    frame = _regressions_frame(engine, metric, window_days, threshold_pct, method)
+    frame = _regressions_frame(engine, metric, window_days, threshold_pct, method, include_simulated)
     direction = "higher" if definition.higher_is_better else "lower"
     text = (
         f"{definition.label} ({direction} is better) over the last {window_days:g} days against the {window_days:g} "
-        f"days before, per model, hardware, batch size and sequence length; flagged when worse by more than "
+        f"days before, per model, hardware, batch size, sequence length, precision and test case (simulated "
+        f"results {'included' if include_simulated else 'excluded'}); flagged when worse by more than "
         f"{threshold_pct:g}% and ({method}) beyond the noise of the previous window."
     )
     if frame.empty:

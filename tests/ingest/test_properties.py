@@ -30,7 +30,14 @@ JSON_VALUE = st.recursive(
     lambda children: st.lists(children, max_size=3) | st.dictionaries(TEXT, children, max_size=3),
     max_leaves=8,
 )
-KIND_STRATEGY = {Kind.MEASURE: MEASURE, Kind.NUMBER: NUMBER, Kind.COUNT: COUNT, Kind.TIME: MOMENT}
+KIND_STRATEGY = {
+    Kind.MEASURE: MEASURE,
+    Kind.NUMBER: NUMBER,
+    Kind.COUNT: COUNT,
+    Kind.TIME: MOMENT,
+    Kind.TEXT: TEXT,
+    Kind.FLAG: st.booleans(),
+}
 
 
 def _section(fields: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:

@@ -305,7 +305,7 @@ def test_unknown_keys_are_kept_in_details(handler: TestResultsDBHandler) -> None
             details={"a": 1},
             browser="firefox",
             optimization_type="compute_shaders",
-            performance={"batch_size": 1, "precision": "fp16"},
+            performance={"batch_size": 1, "kernel": "flash"},
         )
     )
     with session_scope(handler.engine) as session:
@@ -314,7 +314,7 @@ def test_unknown_keys_are_kept_in_details(handler: TestResultsDBHandler) -> None
         "a": 1,
         "browser": "firefox",
         "optimization_type": "compute_shaders",
-        "performance_extra": {"precision": "fp16"},
+        "performance_extra": {"kernel": "flash"},
     }
 
 

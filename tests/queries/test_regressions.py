@@ -58,6 +58,8 @@ def test_result_columns_are_the_documented_ones(loaded: Engine) -> None:
         "device_name",
         "batch_size",
         "sequence_length",
+        "precision",
+        "test_case",
         "current",
         "previous",
         "percent_change",

@@ -283,6 +283,15 @@ def success_fields() -> dict[str, Any]:
     return {"status": STATUS_SUCCESS, "success": True}
 
 
+def simulation_fields(flag: Any, reason: str) -> dict[str, Any]:
+    """``is_simulated`` (and why) when a file says so; nothing when it does not say (the column defaults to false)."""
+    if flag is True:
+        return {"is_simulated": True, "simulation_reason": reason}
+    if flag is False:
+        return {"is_simulated": False}
+    return {}
+
+
 def finalize_result(result: Mapping[str, Any]) -> dict[str, Any] | None:
     """Bring one result dict to the output contract, or return None when it lacks a required key.
 

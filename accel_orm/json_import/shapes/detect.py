@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from accel_orm.json_import.shapes import pytest_benchmark
 from accel_orm.json_import.shapes.common import REQUIRED_KEYS
 
 # Shapes that carry results (each has a parser module).
@@ -26,6 +27,7 @@ HF_PERFORMANCE = "hf_performance"
 FUNCTIONALITY = "functionality"
 BENCHMARK_PROGRESS = "benchmark_progress"
 SEED_RESULTS = "seed_results"
+PYTEST_BENCHMARK = "pytest_benchmark"
 
 # Kinds of file that never carry results; recognised so they get a precise skip reason.
 BENCHMARK_CONFIG = "benchmark_config"
@@ -136,6 +138,7 @@ def _is_model_list(data: Mapping[str, Any], _name: str) -> bool:
 
 _PREDICATES: tuple[tuple[str, Callable[[Mapping[str, Any], str], bool]], ...] = (
     (SEED_RESULTS, lambda data, _name: _is_seed(data)),
+    (PYTEST_BENCHMARK, lambda data, _name: pytest_benchmark.is_pytest_benchmark(data)),
     (DIRECT_BENCHMARK, _is_direct_benchmark),
     (MODEL_BENCHMARK, _is_model_benchmark),
     (BENCHMARK_CONFIG, _is_config),

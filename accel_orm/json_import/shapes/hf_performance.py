@@ -29,6 +29,7 @@ from accel_orm.json_import.shapes.common import (
     first_timestamp,
     normalize_hardware,
     seconds_to_ms,
+    simulation_fields,
     source_details,
     success_fields,
     timestamp_from_name,
@@ -129,6 +130,7 @@ def _platform_result(
     result = {**base, "hardware_type": hardware, "test_type": "functionality", "details": details}
     if example is not None:
         details["is_simulation"] = example.get("is_simulated")
+        result.update(simulation_fields(example.get("is_simulated"), "HF test example marked is_simulated"))
         details["example_implementation_type"] = example.get("implementation_type")
         result["execution_time"] = as_number(example.get("elapsed_time"))
         result["timestamp"] = first_timestamp(example.get("timestamp")) or base["timestamp"]

@@ -26,6 +26,7 @@ from accel_orm.json_import.shapes import (
     model_benchmark,
     non_results,
     orchestrator_results,
+    pytest_benchmark,
     runner_results,
     seed_results,
     web_platform,
@@ -49,6 +50,7 @@ SHAPES: Mapping[str, Parser] = MappingProxyType(
         detect.FUNCTIONALITY: functionality.parse,
         detect.BENCHMARK_PROGRESS: benchmark_progress.parse,
         detect.SEED_RESULTS: seed_results.parse,
+        detect.PYTEST_BENCHMARK: pytest_benchmark.parse,
     }
 )
 """Every shape that can carry results, mapped to its parser ``(parsed_json, path) -> ShapeOutput``."""

@@ -7,8 +7,9 @@ memory_mb, throughput_items_per_second}}``.
 One ``web_platform`` result per file. ``inference_time_ms`` is the average latency (already ms); ``load_time_ms``
 has no column and goes to details. ``is_simulation`` is copied to details as found: every fixture says
 ``is_simulation: true`` next to ``implementation_type: "REAL_WEBGPU"``/``"REAL_WEBNN"``, and the numbers are
-round (80 ms, 150 MB), so consumers must be able to filter simulated runs out. The batch size is not recorded,
-so none is claimed.
+round (80 ms, 150 MB), so consumers must be able to filter simulated runs out: the flag also sets the
+``is_simulated`` column (with the reason the file gives), which comparisons and regression detection exclude by
+default, and ``modality`` fills ``models.modality``. The batch size is not recorded, so none is claimed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from accel_orm.json_import.shapes.common import (
     ShapeOutput,
     failed_fields,
     first_timestamp,
+    simulation_fields,
     source_details,
     success_fields,
     timestamp_from_name,
@@ -43,6 +45,8 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
         ),
         **(success_fields() if succeeded else failed_fields(data.get("error") or data.get("error_message"))),
         "memory_usage": metrics.get("memory_mb"),
+        **simulation_fields(data.get("is_simulation"), "web platform result marked is_simulation"),
+        "modality": data.get("modality") if isinstance(data.get("modality"), str) else None,
         "details": source_details(
             path,
             source_dir=path.parent.name,

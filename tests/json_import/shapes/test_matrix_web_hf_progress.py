@@ -94,6 +94,7 @@ def test_web_platform_results(
     assert result["performance"]["throughput_items_per_second"] == pytest.approx(throughput, abs=0.01)
     assert result["memory_usage"] == memory
     assert result["details"]["is_simulation"] is True
+    assert (result["is_simulated"], result["modality"]) == (True, "vision" if "vit" in model else "text")
     assert datetime.fromisoformat(result["timestamp"]).utcoffset().total_seconds() == 0
 
 
