@@ -20,7 +20,7 @@ from sqlalchemy import select
 from accel_orm.changes.detect import DEFAULT_SETTINGS, DetectorSettings, detect_changes
 from accel_orm.frames import Bind, to_frame
 from accel_orm.metrics import Metric, get_metric
-from accel_orm.models import ChangeAcknowledgement
+from accel_orm.models import ChangeAcknowledgement, TestRun
 from accel_orm.queries._common import utc_naive
 from accel_orm.queries.series import SERIES_KEY_NAMES, series_points
 
@@ -33,6 +33,8 @@ CHANGE_COLUMNS: tuple[str, ...] = (
     "metric",
     "timestamp",
     "previous_timestamp",
+    "run_id",
+    "git_commit",
     "before",
     "after",
     "percent_change",
@@ -77,9 +79,10 @@ def changes_frame(
     """Every step change of ``metric`` in every series (both directions unless ``regressions_only``).
 
     Columns (:data:`CHANGE_COLUMNS`): ``change_id``, the series key (``model_name, hardware_type, device_name,
-    batch_size, sequence_length``), ``metric``, ``timestamp`` (the first measurement after the change),
-    ``previous_timestamp`` (the last one before it), ``before`` / ``after`` (median levels of the adjacent
-    segments), ``percent_change``, ``direction`` (``"regression"`` or ``"improvement"``, from the metric table),
+    batch_size, sequence_length, precision, test_case``), ``metric``, ``timestamp`` (the first measurement after
+    the change), ``previous_timestamp`` (the last one before it), ``run_id`` / ``git_commit`` (of that first
+    measurement, where runs were recorded), ``before`` / ``after`` (median levels of the adjacent segments),
+    ``percent_change``, ``direction`` (``"regression"`` or ``"improvement"``, from the metric table),
     ``p_value`` (Mann-Whitney between the segments), ``method`` (``"changepoint"``) and ``acknowledged``.
 
     A step is judged against what came before it, so whole histories are read; with ``since`` only the series with
@@ -93,8 +96,18 @@ def changes_frame(
     found = detect_points(points, chosen, since=since, settings=settings)
     if regressions_only:
         found = found[found["direction"] == "regression"].reset_index(drop=True)
+    found["git_commit"] = found["run_id"].map(_commits_of_runs(bind, found["run_id"])).astype(object)
     found["acknowledged"] = found["change_id"].isin(acknowledged_ids(bind)) if len(found) else pd.Series(dtype=bool)
     return found
+
+
+def _commits_of_runs(bind: Bind, run_ids: pd.Series) -> dict[int, str | None]:
+    """The git commit of each run a change was first seen in (changes without a run stay without a commit)."""
+    wanted = sorted({int(run_id) for run_id in run_ids.dropna()})
+    if not wanted:
+        return {}
+    runs = to_frame(select(TestRun.run_id, TestRun.git_commit).where(TestRun.run_id.in_(wanted)), bind)
+    return dict(zip(runs["run_id"].astype(int), runs["git_commit"], strict=True))
 
 
 def acknowledged_ids(bind: Bind) -> set[str]:
@@ -117,6 +130,7 @@ def detect_points(
     cutoff = None if since is None else np.datetime64(utc_naive(since), "us")
     timestamps = points["timestamp"].to_numpy(dtype="datetime64[us]")
     values = points["value"].to_numpy(dtype=np.float64)
+    run_ids = points["run_id"].to_numpy(dtype=object) if "run_id" in points else None
     rows: list[dict[str, Any]] = []
     for start, stop in _series_bounds(points):
         if cutoff is not None and timestamps[stop - 1] < cutoff:
@@ -137,6 +151,7 @@ def detect_points(
                     "metric": chosen.name,
                     "timestamp": moment,
                     "previous_timestamp": pd.Timestamp(timestamps[start + change.index - 1]).to_pydatetime(),
+                    "run_id": None if run_ids is None else plain_key_value(run_ids[start + change.index]),
                     "before": change.before,
                     "after": change.after,
                     "percent_change": change.relative_change * 100.0,
@@ -145,7 +160,9 @@ def detect_points(
                     "method": METHOD,
                 }
             )
-    frame = pd.DataFrame(rows, columns=list(CHANGE_COLUMNS[:-1]))
+    frame = pd.DataFrame(rows, columns=[name for name in CHANGE_COLUMNS[:-1] if name != "git_commit"])
+    frame.insert(frame.columns.get_loc("run_id") + 1, "git_commit", pd.Series([None] * len(frame), dtype=object))
+    frame["run_id"] = frame["run_id"].astype("Int64")
     for name in SERIES_KEY_NAMES:
         if pd.api.types.is_numeric_dtype(points[name].dtype):
             frame[name] = frame[name].astype("Int64")  # batch 8 stays 8 (not 8.0) next to a missing value

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Double, Select, case, false, func, literal
 
 from accel_orm.metrics import Metric, get_metric
 from accel_orm.models import HardwarePlatform, Model, PerformanceResult
-from accel_orm.queries._common import COMPARABILITY_KEY, comparable_rows, mean, nonzero
+from accel_orm.queries._common import COMPARABILITY_KEY, comparable_rows, mean, named_cte, nonzero
 
 SIDES = ("baseline", "contender")
 
@@ -58,7 +58,7 @@ def comparison(
         row_sd = value * p.latency_stddev_ms / nonzero(p.average_latency_ms)
     else:
         row_sd = literal(None, type_=Double())
-    stats = (
+    stats = named_cte(
         select(
             *COMPARABILITY_KEY,
             *_side_aggregates("baseline", p.run_id == baseline_run_id, value, row_sd),
@@ -71,8 +71,8 @@ def comparison(
         .having(
             func.count(case((p.run_id == baseline_run_id, value))) > 0,
             func.count(case((p.run_id == contender_run_id, value))) > 0,
-        )
-        .cte("run_comparison")
+        ),
+        "run_comparison",
     )
     percent_change = (stats.c.contender - stats.c.baseline) / nonzero(stats.c.baseline) * 100.0 * chosen.worse_sign
     side_columns = [

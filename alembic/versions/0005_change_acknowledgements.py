@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0005_change_acknowledgements"
-down_revision: str | None = "0003_import_ledger"
+down_revision: str | None = "0004_test_runs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
