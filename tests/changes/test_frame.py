@@ -46,7 +46,7 @@ def _found(frame: pd.DataFrame) -> list[tuple[str, str, int, datetime, str, int]
 
 def test_series_points_reads_each_series_in_time_order(loaded: Engine) -> None:
     points = to_frame(series_points("throughput"), loaded)
-    assert list(points.columns) == [*SERIES_KEY_NAMES, "timestamp", "value"]
+    assert list(points.columns) == [*SERIES_KEY_NAMES, "timestamp", "value", "run_id"]
     assert len(points) == sum(len(values) for values in series_data.SERIES.values())
     for key, group in points.groupby(list(SERIES_KEY_NAMES), dropna=False, sort=False):
         assert group["timestamp"].is_monotonic_increasing and len(group) == (30 if key[0] == "resnet" else 60)

@@ -51,6 +51,9 @@ ARGUMENTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "hardware_summary": ({}, {}),
     "recent_failures": ({}, {"since": datetime(2025, 2, 1)}),
     "table_counts": ({}, {}),
+    "runs": ({}, {"branch": "main", "limit": 5}),
+    "run_performance": ({"run_id": 1}, {"run_id": 2}),
+    "series_points": ({"metric": "throughput"}, {"metric": "latency", "model_name": "bert-base"}),
 }
 
 
