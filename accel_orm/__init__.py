@@ -13,6 +13,7 @@ from accel_orm.errors import (
     SchemaError,
     SchemaOutdatedError,
     SchemaTooNewError,
+    SqlConfinementError,
 )
 from accel_orm.models import (
     Base,
@@ -42,6 +43,7 @@ __all__ = [
     "SchemaError",
     "SchemaOutdatedError",
     "SchemaTooNewError",
+    "SqlConfinementError",
     "TestResult",
     "TestResultsDBHandler",
     "get_engine",

@@ -26,6 +26,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool, StaticPool
 
+from accel_orm import sandbox
 from accel_orm.config import describe, duckdb_file, resolve_url
 from accel_orm.errors import (
     ConstraintViolationError,
@@ -66,18 +67,21 @@ def get_engine(
     auto_upgrade: bool = True,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     read_only: bool = False,
+    sandboxed: bool = False,
     echo: bool = False,
 ) -> Engine:
     """An engine for the database named by ``url_or_path`` (else the environment; see :mod:`accel_orm.config`).
 
     With ``auto_upgrade`` (the default) an empty database is migrated to head and an outdated one raises
     :class:`SchemaOutdatedError`. ``read_only`` opens DuckDB files read-only (other read-only processes may
-    open them at the same time). Call ``engine.dispose()`` when done.
+    open them at the same time). ``sandboxed`` (for hand-written SQL, with ``read_only``) also opens DuckDB without
+    file, network or extension access and with its configuration locked (see :mod:`accel_orm.sandbox`). Call
+    ``engine.dispose()`` when done.
     """
     url = resolve_url(url_or_path)
     backend = url.get_backend_name()
     if backend == "duckdb":
-        engine = _duckdb_engine(url, lock_timeout=lock_timeout, read_only=read_only, echo=echo)
+        engine = _duckdb_engine(url, lock_timeout=lock_timeout, read_only=read_only, sandboxed=sandboxed, echo=echo)
     elif backend == "postgresql":
         engine = _postgresql_engine(url, read_only=read_only, echo=echo)
     else:
@@ -119,14 +123,17 @@ def no_file_left_on_failure(url: URL) -> Iterator[None]:
         raise
 
 
-def _duckdb_engine(url: URL, *, lock_timeout: float, read_only: bool, echo: bool) -> Engine:
+def _duckdb_engine(url: URL, *, lock_timeout: float, read_only: bool, sandboxed: bool, echo: bool) -> Engine:
     path = duckdb_file(url)
     if path is not None:
         _check_duckdb_location(path, read_only=read_only)
+    connect_args: dict[str, Any] = {"read_only": read_only} if path is not None else {}
+    if sandboxed:
+        connect_args["config"] = dict(sandbox.DUCKDB_SANDBOX_CONFIG)
     engine = create_engine(
         url.set(drivername=duckdb_dialect.DIALECT_NAME.replace(".", "+")),
         poolclass=NullPool if path is not None else StaticPool,
-        connect_args={"read_only": read_only} if path is not None else {},
+        connect_args=connect_args,
         echo=echo,
     )
 
@@ -142,6 +149,8 @@ def _duckdb_engine(url: URL, *, lock_timeout: float, read_only: bool, echo: bool
             # Without the ICU extension DuckDB has no time zones: timestamps already behave as UTC.
             if "icu" not in str(error).lower():
                 raise
+        if sandboxed:
+            sandbox.lock_duckdb_configuration(dbapi_connection)  # last: nothing may change the settings after this
 
     return engine
 

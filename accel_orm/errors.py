@@ -52,3 +52,8 @@ class DatabaseUnavailableError(DatabaseError):
 
 class ReadOnlyViolationError(DatabaseError):
     """A statement tried to write through a read-only connection."""
+
+
+class SqlConfinementError(DatabaseError):
+    """Hand-written SQL cannot be run with the read-only guarantees on this database; the message says how to set
+    it up (on PostgreSQL: a reader role, ``accel-orm db create-reader-role``)."""

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, inspect
 
 from accel_orm.cli.common import open_engine
 from accel_orm.config import describe
+from accel_orm.sandbox import DEFAULT_READER_ROLE
 from accel_orm.schema import upgrade
 
 
@@ -54,6 +55,14 @@ def cmd_db_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_create_reader_role(args: argparse.Namespace) -> int:
+    from accel_orm.schema.reader_role import create_reader_role
+
+    with open_engine(args) as engine:
+        print(create_reader_role(engine, args.name).to_text())
+    return 0
+
+
 def add_parser(commands: argparse._SubParsersAction) -> None:
     db = commands.add_parser("db", help="create, upgrade or inspect the database schema (Alembic migrations)")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -67,3 +76,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     current_parser.set_defaults(handler=cmd_db_current)
     history_parser = db_commands.add_parser("history", help="list the migrations this package carries")
     history_parser.set_defaults(handler=cmd_db_history)
+    reader_parser = db_commands.add_parser(
+        "create-reader-role",
+        help="PostgreSQL: create the SELECT-only role that `query --sql` and run_sql run as",
+    )
+    reader_parser.add_argument(
+        "name", nargs="?", default=DEFAULT_READER_ROLE, help=f"role name (default: {DEFAULT_READER_ROLE})"
+    )
+    reader_parser.set_defaults(handler=cmd_db_create_reader_role)
