@@ -50,6 +50,10 @@ class DatabaseUnavailableError(DatabaseError):
     """The database cannot be opened or reached (unreachable server, unreadable or corrupt file)."""
 
 
+class DatabaseNotFoundError(DatabaseUnavailableError):
+    """There is no database at the given path, and the operation does not create one."""
+
+
 class ReadOnlyViolationError(DatabaseError):
     """A statement tried to write through a read-only connection."""
 

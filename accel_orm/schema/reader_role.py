@@ -32,13 +32,17 @@ class ReaderRoleReport:
 def create_reader_role(engine: Engine, name: str = DEFAULT_READER_ROLE) -> ReaderRoleReport:
     """Create (or bring up to date) the SELECT-only role hand-written SQL runs as on this PostgreSQL database."""
     check_reader_role_name(name)
-    if engine.dialect.name != "postgresql":
+    require_postgresql(engine.dialect.name)
+    with connection_scope(engine) as connection:
+        return _create(connection, name)
+
+
+def require_postgresql(dialect_name: str) -> None:
+    if dialect_name != "postgresql":
         raise ValueError(
             "create-reader-role is for PostgreSQL: on DuckDB hand-written SQL is confined by DuckDB's own settings "
             "(read-only, no external access, locked configuration), with no role to create"
         )
-    with connection_scope(engine) as connection:
-        return _create(connection, name)
 
 
 def _create(connection: Connection, name: str) -> ReaderRoleReport:

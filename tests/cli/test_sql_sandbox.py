@@ -67,3 +67,4 @@ def test_postgresql_reader_role_set_up_by_the_command(accel_orm: Runner, pg_url:
 def test_create_reader_role_on_duckdb_explains_there_is_no_role(accel_orm: Runner, tmp_path: Path) -> None:
     done = accel_orm("--db", tmp_path / "bench.duckdb", "db", "create-reader-role")
     assert done.returncode == 1 and "for PostgreSQL" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "bench.duckdb").exists()
