@@ -33,7 +33,7 @@ from sqlalchemy import Connection, bindparam, exc, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Text
 
-from accel_orm.errors import ReadOnlyViolationError, SqlConfinementError
+from accel_orm.errors import DatabaseError, ReadOnlyViolationError, SqlConfinementError
 
 DEFAULT_READER_ROLE = "accel_orm_reader"
 READER_ROLE_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -71,7 +71,7 @@ def check_duckdb_statement(raw_connection: Any, sql: str) -> None:
     try:
         statements = raw_connection.extract_statements(sql)
     except duckdb.Error as error:
-        raise SqlConfinementError(f"the SQL does not parse: {_first_line(error)}") from error
+        raise DatabaseError(f"the SQL does not parse: {_first_line(error)}") from error
     if len(statements) != 1:
         raise ReadOnlyViolationError(
             f"give exactly one SQL statement per call (found {len(statements)}; statements separated by ';' are "
