@@ -7,6 +7,7 @@ from accel_orm.errors import (
     ConstraintViolationError,
     DatabaseError,
     DatabaseLockedError,
+    DatabaseNotFoundError,
     DatabaseUnavailableError,
     InvalidResultError,
     ReadOnlyViolationError,
@@ -14,6 +15,7 @@ from accel_orm.errors import (
     SchemaError,
     SchemaOutdatedError,
     SchemaTooNewError,
+    SqlConfinementError,
 )
 from accel_orm.models import (
     Base,
@@ -33,6 +35,7 @@ __all__ = [
     "ConstraintViolationError",
     "DatabaseError",
     "DatabaseLockedError",
+    "DatabaseNotFoundError",
     "DatabaseUnavailableError",
     "HardwareCompatibility",
     "HardwarePlatform",
@@ -45,6 +48,7 @@ __all__ = [
     "SchemaError",
     "SchemaOutdatedError",
     "SchemaTooNewError",
+    "SqlConfinementError",
     "TestResult",
     "TestResultsDBHandler",
     "TestRun",

@@ -21,6 +21,7 @@ from accel_orm.ingest.store import DEFAULT_CHUNK_SIZE, OnError
 from accel_orm.models import HardwarePlatform, Model
 from accel_orm.runs.environment import describe_environment
 from accel_orm.runs.record import RunKey, RunResolver, RunSpec
+from accel_orm.sandbox import DEFAULT_READER_ROLE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -221,14 +222,19 @@ class BenchmarkDBQuery(_EngineHolder):
 
         return deliver(render(compatibility_report(self.engine, family=filter_family), format), output)
 
-    def run_sql(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
-        """Run one hand-written statement on a read-only connection (``:name`` parameters are bound).
+    def run_sql(
+        self, sql: str, params: dict[str, Any] | None = None, *, reader_role: str = DEFAULT_READER_ROLE
+    ) -> pd.DataFrame:
+        """Run exactly one hand-written statement, read-only and sandboxed (``:name`` parameters are bound).
 
-        Statements that write are refused with ``ReadOnlyViolationError`` and change nothing.
+        Statements that would write the database, touch files outside it, run programs, load extensions or change
+        settings are refused with ``ReadOnlyViolationError`` and change nothing. On PostgreSQL the statement runs
+        as ``reader_role`` (create it once with ``accel-orm db create-reader-role``); see
+        :func:`accel_orm.frames.run_read_only_sql`.
         """
         from accel_orm.frames import run_read_only_sql
 
-        return run_read_only_sql(self.engine.url, sql, params)
+        return run_read_only_sql(self.engine.url, sql, params, reader_role=reader_role)
 
 
 def _performance_chart(engine: Engine, model: str | None) -> bytes:

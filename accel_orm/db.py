@@ -26,11 +26,13 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool, StaticPool
 
+from accel_orm import sandbox
 from accel_orm.config import describe, duckdb_file, resolve_url
 from accel_orm.errors import (
     ConstraintViolationError,
     DatabaseError,
     DatabaseLockedError,
+    DatabaseNotFoundError,
     DatabaseUnavailableError,
     ReadOnlyViolationError,
     SchemaError,
@@ -66,18 +68,26 @@ def get_engine(
     auto_upgrade: bool = True,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     read_only: bool = False,
+    sandboxed: bool = False,
+    create: bool = True,
     echo: bool = False,
 ) -> Engine:
     """An engine for the database named by ``url_or_path`` (else the environment; see :mod:`accel_orm.config`).
 
     With ``auto_upgrade`` (the default) an empty database is migrated to head and an outdated one raises
     :class:`SchemaOutdatedError`. ``read_only`` opens DuckDB files read-only (other read-only processes may
-    open them at the same time). Call ``engine.dispose()`` when done.
+    open them at the same time). ``sandboxed`` (for hand-written SQL, with ``read_only``) also opens DuckDB without
+    file, network or extension access and with its configuration locked (see :mod:`accel_orm.sandbox`). Call
+    ``engine.dispose()`` when done. ``create=False`` (for commands that only read or inspect) never creates a
+    database: a missing DuckDB file raises :class:`DatabaseNotFoundError` and an empty database is not given
+    the schema.
     """
     url = resolve_url(url_or_path)
     backend = url.get_backend_name()
     if backend == "duckdb":
-        engine = _duckdb_engine(url, lock_timeout=lock_timeout, read_only=read_only, echo=echo)
+        engine = _duckdb_engine(
+            url, lock_timeout=lock_timeout, read_only=read_only, sandboxed=sandboxed, create=create, echo=echo
+        )
     elif backend == "postgresql":
         engine = _postgresql_engine(url, read_only=read_only, echo=echo)
     else:
@@ -88,7 +98,7 @@ def get_engine(
     with no_file_left_on_failure(url):
         try:
             if auto_upgrade:
-                ensure_schema(engine, allow_create=not read_only)
+                ensure_schema(engine, allow_create=create and not read_only)
             else:
                 # Fail here, with advice, rather than at the caller's first query.
                 with translate_errors(url), engine.connect():
@@ -119,14 +129,19 @@ def no_file_left_on_failure(url: URL) -> Iterator[None]:
         raise
 
 
-def _duckdb_engine(url: URL, *, lock_timeout: float, read_only: bool, echo: bool) -> Engine:
+def _duckdb_engine(
+    url: URL, *, lock_timeout: float, read_only: bool, sandboxed: bool, create: bool, echo: bool
+) -> Engine:
     path = duckdb_file(url)
     if path is not None:
-        _check_duckdb_location(path, read_only=read_only)
+        _check_duckdb_location(path, read_only=read_only, create=create)
+    connect_args: dict[str, Any] = {"read_only": read_only} if path is not None else {}
+    if sandboxed:
+        connect_args["config"] = dict(sandbox.DUCKDB_SANDBOX_CONFIG)
     engine = create_engine(
         url.set(drivername=duckdb_dialect.DIALECT_NAME.replace(".", "+")),
         poolclass=NullPool if path is not None else StaticPool,
-        connect_args={"read_only": read_only} if path is not None else {},
+        connect_args=connect_args,
         echo=echo,
     )
 
@@ -142,11 +157,13 @@ def _duckdb_engine(url: URL, *, lock_timeout: float, read_only: bool, echo: bool
             # Without the ICU extension DuckDB has no time zones: timestamps already behave as UTC.
             if "icu" not in str(error).lower():
                 raise
+        if sandboxed:
+            sandbox.lock_duckdb_configuration(dbapi_connection)  # last: nothing may change the settings after this
 
     return engine
 
 
-def _check_duckdb_location(path: Path, *, read_only: bool) -> None:
+def _check_duckdb_location(path: Path, *, read_only: bool, create: bool) -> None:
     """Refuse, before DuckDB touches anything, files that are not DuckDB databases and unwritable places."""
     if path.exists():
         if path.is_dir():
@@ -160,8 +177,11 @@ def _check_duckdb_location(path: Path, *, read_only: bool) -> None:
             )
         if not read_only and not os.access(path, os.W_OK):
             raise DatabaseUnavailableError(f"{path} is not writable: check its permissions or open it read-only")
-    elif read_only:
-        raise DatabaseUnavailableError(f"{path} does not exist (a read-only connection cannot create it)")
+    elif read_only or not create:
+        raise DatabaseNotFoundError(
+            f"there is no database at {path} (nothing was created). Check the path, or create one with: "
+            f"accel-orm --db {path} db upgrade"
+        )
     else:
         parent = path.parent
         if not parent.is_dir():
@@ -226,7 +246,7 @@ def ensure_schema(engine: Engine, *, allow_create: bool = True) -> None:
     head = upgrade.head_revision()
     if state is upgrade.SchemaState.FRESH:
         raise SchemaOutdatedError(
-            f"{where} has no accel_orm schema and was opened read-only; create it with: "
+            f"{where} has no accel_orm schema yet, and this command does not create one; create it with: "
             f"accel-orm --db {where} db upgrade"
         )
     if state is upgrade.SchemaState.OUTDATED:

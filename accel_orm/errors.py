@@ -50,6 +50,10 @@ class DatabaseUnavailableError(DatabaseError):
     """The database cannot be opened or reached (unreachable server, unreadable or corrupt file)."""
 
 
+class DatabaseNotFoundError(DatabaseUnavailableError):
+    """There is no database at the given path, and the operation does not create one."""
+
+
 class ReadOnlyViolationError(DatabaseError):
     """A statement tried to write through a read-only connection."""
 
@@ -69,3 +73,7 @@ class RunNotFoundError(AccelOrmError, LookupError):
         self.candidates: list[str] = list(candidates)
         lines = [message, *(f"  {candidate}" for candidate in self.candidates)]
         super().__init__("\n".join(lines))
+
+class SqlConfinementError(DatabaseError):
+    """Hand-written SQL cannot be run with the read-only guarantees on this database; the message says how to set
+    it up (on PostgreSQL: a reader role, ``accel-orm db create-reader-role``)."""

@@ -40,9 +40,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util import LRUCache
 
-from accel_orm.config import describe
+from accel_orm import sandbox
+from accel_orm.config import describe, resolve_url
 from accel_orm.db import get_engine, translate_errors
-from accel_orm.errors import DatabaseError
+from accel_orm.errors import DatabaseError, ReadOnlyViolationError
 from accel_orm.queries import compatibility_matrix, hardware_types_stmt
 
 Bind = Engine | Connection | Session
@@ -254,22 +255,85 @@ _MULTIPLE_STATEMENTS = "multiple commands into a prepared statement"
 
 
 def run_read_only_sql(
-    location: str | os.PathLike[str] | URL | None, sql: str, params: Mapping[str, Any] | None = None
+    location: str | os.PathLike[str] | URL | None,
+    sql: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    reader_role: str = sandbox.DEFAULT_READER_ROLE,
 ) -> pd.DataFrame:
-    """Run one statement read-only and return its rows (an empty frame for statements without rows)."""
-    engine = get_engine(location, read_only=True, auto_upgrade=False)
+    """Run exactly one hand-written statement, read-only and sandboxed, and return its rows.
+
+    ``:name`` placeholders are bound from ``params``. No statement can write the database, read or write a file
+    outside it, run a program, load an extension or change the server's configuration (see
+    :mod:`accel_orm.sandbox` for how, per engine): such statements raise :class:`ReadOnlyViolationError` and
+    change nothing. On PostgreSQL the statement runs as ``reader_role`` (``accel-orm db create-reader-role``
+    creates it); when that cannot be guaranteed, :class:`SqlConfinementError` says how to set it up. Statements
+    without rows give an empty frame.
+    """
+    url = resolve_url(location)
+    if url.get_backend_name() == "postgresql":
+        return _postgresql_read_only(url, sql, dict(params or {}), reader_role)
+    return _duckdb_read_only(url, sql, dict(params or {}))
+
+
+def _duckdb_read_only(url: URL, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    engine = get_engine(url, read_only=True, sandboxed=True, auto_upgrade=False)
     try:
-        with _one_statement_message(), translate_errors(engine.url), engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-            result = connection.execute(text(sql), dict(params or {}))
-            if not result.returns_rows:
-                return pd.DataFrame()
-            frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-            connection.rollback()
-            return frame
+        with translate_errors(engine.url), engine.connect() as connection:
+            compiled = text(sql).compile(dialect=connection.dialect)
+            values = [_bound_value(params, name) for name in compiled.positiontup or ()]
+            raw = connection.connection.driver_connection
+            sandbox.check_duckdb_statement(raw, compiled.string)
+            with sandbox.refusals_explained():
+                result = raw.execute(compiled.string, values)
+                if result.description is None:
+                    return pd.DataFrame()
+                return _decimals_as_floats(_fetch_arrow(result)).to_pandas()
     finally:
         engine.dispose()
+
+
+def _bound_value(params: Mapping[str, Any], name: str) -> Any:
+    if name not in params:
+        raise ValueError(f"the SQL uses :{name}, but no value was given for it")
+    return params[name]
+
+
+def _postgresql_read_only(url: URL, sql: str, params: dict[str, Any], reader_role: str) -> pd.DataFrame:
+    sandbox.check_reader_role_name(reader_role)
+    where = describe(url)
+    engine = get_engine(url, read_only=True, auto_upgrade=False)
+    try:
+        with _one_statement_message(), translate_errors(engine.url), engine.connect() as connection:
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+            plan = sandbox.plan_postgresql(connection, reader_role, where)
+            if not plan.login_as_reader:
+                sandbox.set_reader_role(connection, reader_role)
+                return _postgresql_frame(connection, sql, params)
+    finally:
+        engine.dispose()
+    # A privileged login could switch back from SET ROLE inside the statement: log in as the reader instead.
+    try:
+        reader_engine = get_engine(url.set(username=reader_role, password=None), read_only=True, auto_upgrade=False)
+    except DatabaseError as error:
+        raise sandbox.reader_login_failed(plan, where, error) from error
+    try:
+        with _one_statement_message(), translate_errors(reader_engine.url), reader_engine.connect() as connection:
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+            sandbox.require_unprivileged_session(connection, reader_role)
+            return _postgresql_frame(connection, sql, params)
+    finally:
+        reader_engine.dispose()
+
+
+def _postgresql_frame(connection: Connection, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    with sandbox.refusals_explained():
+        result = connection.execute(text(sql), params)
+        if not result.returns_rows:
+            return pd.DataFrame()
+        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    connection.rollback()
+    return frame
 
 
 @contextmanager
@@ -278,5 +342,8 @@ def _one_statement_message() -> Iterator[None]:
         yield
     except DatabaseError as error:
         if _MULTIPLE_STATEMENTS in str(error):
-            raise DatabaseError("give one SQL statement at a time (statements separated by ';' are refused)") from error
+            raise ReadOnlyViolationError(
+                "give exactly one SQL statement per call (statements separated by ';' are refused, and none of them "
+                "was run)"
+            ) from error
         raise

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -63,6 +63,44 @@ def pg_url() -> Iterator[str]:
     """The URL of a brand-new, empty PostgreSQL database (dropped after the test)."""
     with fresh_pg_database() as url:
         yield url
+
+
+ReaderRoleMaker = Callable[[str], str]
+
+
+@pytest.fixture
+def make_reader_role() -> Iterator[ReaderRoleMaker]:
+    """``make_reader_role(pg_url) -> role name``: a reader role made by ``accel-orm db create-reader-role``'s
+    function, unique per test (roles are shared by every database of the server) and dropped afterwards."""
+    from accel_orm.schema.reader_role import create_reader_role
+
+    made: list[tuple[str, str]] = []
+
+    def make(url: str) -> str:
+        name = f"reader_{uuid.uuid4().hex[:10]}"
+        engine = get_engine(url)
+        try:
+            create_reader_role(engine, name)
+        finally:
+            engine.dispose()
+        made.append((url, name))
+        return name
+
+    yield make
+    for url, name in made:
+        drop_roles(url, name)
+
+
+def drop_roles(url: str, *names: str) -> None:
+    """Drop test roles: their privileges in ``url``'s database first (DROP ROLE refuses a role holding any)."""
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            for name in names:
+                connection.execute(text(f'DROP OWNED BY "{name}"'))
+                connection.execute(text(f'DROP ROLE "{name}"'))
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture

@@ -17,9 +17,13 @@ from accel_orm.db import get_engine
 
 
 @contextmanager
-def open_engine(args: argparse.Namespace, **options: Any) -> Iterator[Engine]:
-    """The engine for ``--db`` (else the resolver), disposed when the command ends."""
-    engine = get_engine(args.db, **options)
+def open_engine(args: argparse.Namespace, *, create: bool = False, **options: Any) -> Iterator[Engine]:
+    """The engine for ``--db`` (else the resolver), disposed when the command ends.
+
+    Only commands that write pass ``create=True``: the others, given a path that holds no database, say so and
+    create nothing.
+    """
+    engine = get_engine(args.db, create=create, **options)
     try:
         yield engine
     finally:

@@ -10,7 +10,10 @@ from accel_orm.json_import import migrate_json
 
 
 def cmd_migrate_json(args: argparse.Namespace) -> int:
-    with open_engine(args) as engine, progress_bar(args, total=None, unit="files", desc="migrating") as bar:
+    with (
+        open_engine(args, create=True) as engine,
+        progress_bar(args, total=None, unit="files", desc="migrating") as bar,
+    ):
 
         def advance(done: int, total: int, entry: Any) -> None:
             if bar.total != total:

@@ -23,6 +23,7 @@ from accel_orm.reports.build import (
 )
 from accel_orm.reports.render.csvfmt import frame_to_csv
 from accel_orm.reports.render.jsonfmt import frame_to_records
+from accel_orm.sandbox import DEFAULT_READER_ROLE
 
 FORMATS = ("markdown", "html", "json", "csv", "chart")
 METRICS = ("throughput", "latency", "memory")
@@ -34,7 +35,7 @@ CHANGE_METRICS = tuple(METRIC_TABLE)
 def _build_report(args: argparse.Namespace) -> Report:
     """Which report the flags ask for (first matching flag wins, in the order the old tool used)."""
     if args.sql is not None:
-        frame = run_read_only_sql(args.db, args.sql)
+        frame = run_read_only_sql(args.db, args.sql, reader_role=args.reader_role)
         return Report(title="SQL query", sections=[Section("Result", frame=frame, text=f"`{args.sql}`")])
     with open_engine(args) as engine:
         if args.report is not None:
@@ -178,7 +179,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help=f"with --regressions: exit {EXIT_REGRESSION} when any regression is found",
     )
-    parser.add_argument("--sql", help="run one SQL statement on a read-only connection")
+    parser.add_argument("--sql", help="run one SQL statement, read-only and sandboxed (see README)")
+    parser.add_argument(
+        "--reader-role",
+        default=DEFAULT_READER_ROLE,
+        help=f"PostgreSQL: the role --sql runs as (default: {DEFAULT_READER_ROLE}; see db create-reader-role)",
+    )
     parser.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
     parser.add_argument("--output", metavar="FILE", help="write here instead of stdout (required for chart)")
     parser.add_argument("--limit", type=int, metavar="N", help="at most N rows per table")

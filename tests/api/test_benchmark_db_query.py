@@ -12,6 +12,8 @@ import pytest
 
 from accel_orm import BenchmarkDBQuery, ReadOnlyViolationError, TestResultsDBHandler
 from accel_orm.demo_data import generate_history
+from accel_orm.sandbox import DEFAULT_READER_ROLE
+from tests.conftest import ReaderRoleMaker
 
 XSS = "<script>alert(1)</script>"
 
@@ -103,13 +105,16 @@ def test_handler_summary_report(populated: str, tmp_path: Path) -> None:
     assert document["title"] == "Benchmark summary"
 
 
-def test_run_sql_reads_and_refuses_writes(populated: str) -> None:
+def test_run_sql_reads_and_refuses_writes(populated: str, make_reader_role: ReaderRoleMaker) -> None:
+    role = make_reader_role(populated) if populated.startswith("postgresql") else DEFAULT_READER_ROLE
     with BenchmarkDBQuery(db_url=populated) as query:
         frame = query.run_sql(
-            "SELECT model_name FROM models WHERE model_family = :family ORDER BY model_name", {"family": "audio"}
+            "SELECT model_name FROM models WHERE model_family = :family ORDER BY model_name",
+            {"family": "audio"},
+            reader_role=role,
         )
         assert list(frame["model_name"]) == ["whisper-tiny"]
         for statement in ("DELETE FROM test_results", "DROP TABLE models", "UPDATE models SET model_family = 'x'"):
             with pytest.raises(ReadOnlyViolationError):
-                query.run_sql(statement)
+                query.run_sql(statement, reader_role=role)
         assert len(query.get_models()) == 7

@@ -38,6 +38,7 @@ def test_db_upgrade_current_history_downgrade(accel_orm: Runner, tmp_path: Path)
 
 def test_bad_flags_and_bad_revision_exit_non_zero(accel_orm: Runner, tmp_path: Path) -> None:
     assert accel_orm("--no-such-flag").returncode == 2
+    assert accel_orm("--db", tmp_path / "x.duckdb", "db", "upgrade").returncode == 0
     done = accel_orm("--db", tmp_path / "x.duckdb", "db", "downgrade", "no_such_revision")
     assert done.returncode == 1
     assert "accel-orm: error:" in done.stderr and "no_such_revision" in done.stderr
