@@ -16,8 +16,8 @@ Each file is one run (commit, branch, dirty, the machine); each benchmark one re
   benchmark's name is the model name, its ``fullname`` the test case, the hardware ``cpu`` with the file's CPU
   model as device name.
 
-pytest-benchmark writes ``"unknown"`` / ``"(unknown)"`` for commit and branch outside a git checkout: those are
-no commit and no branch.
+pytest-benchmark writes ``"unknown"``, ``"(unknown)"`` or ``"unversioned"`` for commit and branch outside a git
+checkout: those are no commit and no branch.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from accel_orm.runs.machine import fingerprint
 
 MAX_SAMPLES_KEPT = 10_000
 TEST_TYPE = "benchmark"
-_UNKNOWN = frozenset({"", "unknown", "(unknown)", "none"})
+_UNKNOWN = frozenset({"", "unknown", "(unknown)", "unversioned", "none"})
 # extra_info keys stored as result fields: top-level ones and performance ones.
 _TOP_LEVEL_EXTRA = ("model_name", "hardware_type", "device_name")
 _PERFORMANCE_EXTRA = ("batch_size", "sequence_length", "precision")
