@@ -38,7 +38,7 @@ from sqlalchemy.orm import RelationshipDirection
 from accel_orm.config import describe
 from accel_orm.db import translate_errors
 from accel_orm.maintenance._common import APP_TABLES, Progress, report
-from accel_orm.models import COMPATIBILITY_STATUSES, Base, HardwareCompatibility
+from accel_orm.models import COMPATIBILITY_STATUSES, COMPATIBLE_STATUSES, Base, HardwareCompatibility
 from accel_orm.schema import upgrade
 from accel_orm.schema.partitions import include_object, schema_filter
 
@@ -234,6 +234,14 @@ def _constraint_checks() -> Iterator[_Probe]:
         f"hardware_compatibility.compatibility_status not in {', '.join(COMPATIBILITY_STATUSES)}",
         and_(status.is_not(None), not_(status.in_(COMPATIBILITY_STATUSES))),
         status,
+    )
+    compatible = HardwareCompatibility.__table__.c.is_compatible
+    derived = status.in_(COMPATIBLE_STATUSES)
+    yield _rows_probe(
+        HardwareCompatibility.__table__,
+        "hardware_compatibility.is_compatible disagrees with compatibility_status",
+        and_(status.is_not(None), or_(compatible.is_(None), compatible != derived)),
+        compatible,
     )
     for table in APP_TABLES:
         for index in sorted(table.indexes, key=lambda ix: str(ix.name)):

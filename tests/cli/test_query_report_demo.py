@@ -162,3 +162,13 @@ def test_cli_on_postgresql(accel_orm: Runner, pg_url: str) -> None:
     assert done.returncode == 0, done.stderr
     summary = accel_orm("--db", pg_url, "query", "--report", "summary")
     assert summary.returncode == 0 and "Regressions (Throughput)" in summary.stdout
+
+
+def test_query_regressions_fail_on_regression_exit_status(accel_orm: Runner, demo_db: Path) -> None:
+    gated = accel_orm("--db", demo_db, "query", "--regressions", "--threshold", "5", "--fail-on-regression")
+    assert gated.returncode == 3, gated.stderr
+    assert "bert-base-uncased" in gated.stdout
+    lenient = accel_orm("--db", demo_db, "query", "--regressions", "--threshold", "1000", "--fail-on-regression")
+    assert lenient.returncode == 0, lenient.stderr
+    misuse = accel_orm("--db", demo_db, "query", "--report", "summary", "--fail-on-regression")
+    assert misuse.returncode == 2 and "go with --regressions" in misuse.stderr

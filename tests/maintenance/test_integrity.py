@@ -105,3 +105,28 @@ def test_constraint_violations_the_database_no_longer_enforces_are_found(pg_engi
     assert failing[status] == (1, ("hardware_compatibility.id=1 compatibility_status='maybe'",))
     found, diffs = failing["models match the database (alembic autogenerate diff)"]
     assert found == 1 and diffs == ("add_index models.uq_models_model_name",)
+
+
+def test_run_references_are_checked_and_orphans_found_where_the_database_cannot(populated: Populated) -> None:
+    checked = {(child.table.name, child.name, parent.table.name) for child, parent in references()}
+    for child in ("test_results", "performance_results", "power_metrics"):
+        assert (child, "run_id", "test_runs") in checked
+    if populated.engine.dialect.name == "postgresql":
+        return  # a foreign key: PostgreSQL refuses the orphan itself (tests/schema/test_runs_revision.py)
+    with populated.engine.begin() as connection:  # DuckDB cannot add the foreign key; the data layer guards it
+        connection.execute(insert(PerformanceResult), {"run_id": 4242, "model_id": 1, "hardware_id": 1})
+    failing = _failing(check_integrity(populated.engine))
+    found, examples = failing["performance_results.run_id -> test_runs.run_id orphaned rows"]
+    assert found == 1 and "run_id=4242" in examples[0]
+
+
+def test_is_compatible_disagreeing_with_the_status_is_found(populated: Populated) -> None:
+    with populated.engine.begin() as connection:
+        connection.execute(text("DELETE FROM hardware_compatibility"))
+        connection.execute(
+            insert(HardwareCompatibility),
+            {"model_id": 1, "hardware_id": 1, "compatibility_status": "unsupported", "is_compatible": True},
+        )
+    failing = _failing(check_integrity(populated.engine))
+    found, examples = failing["hardware_compatibility.is_compatible disagrees with compatibility_status"]
+    assert found == 1 and "is_compatible=True" in examples[0]

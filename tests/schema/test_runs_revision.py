@@ -142,3 +142,27 @@ def test_postgresql_enforces_run_references_on_every_partition(pg_url: str) -> N
             )
     finally:
         engine.dispose()
+
+
+# Queries in the style of the replaced system's later tools, naming the columns revision 0004 adds.
+LATER_TOOLS_SQL = (
+    "SELECT m.model_name, m.modality, pr.precision, pr.test_case, ROW_NUMBER() OVER (PARTITION BY m.model_id, "
+    "pr.batch_size, pr.precision ORDER BY pr.created_at DESC) AS rn FROM performance_results pr JOIN models m "
+    "ON pr.model_id = m.model_id WHERE pr.is_simulated = FALSE",
+    "SELECT count(CASE WHEN hc.is_compatible THEN 1 END) AS compatible, max(hc.created_at) AS last_tested "
+    "FROM hardware_compatibility hc",
+    "SELECT tr.id, tr.is_simulated, tr.simulation_reason, tr.error_category, tr.run_id FROM test_results tr "
+    "WHERE tr.is_simulated IS NOT TRUE",
+    "SELECT hp.hardware_type, hp.is_simulated, hp.simulation_reason, hp.description FROM hardware_platforms hp",
+    "SELECT run_id, test_name, test_type, started_at, completed_at, execution_time_seconds, success, git_commit, "
+    "git_branch, command_line, metadata, created_at FROM test_runs ORDER BY started_at DESC",
+)
+
+
+def test_later_tools_queries_run_on_an_upgraded_database(engine_at_0003: Engine, db_url: str) -> None:
+    from accel_orm.frames import run_read_only_sql
+
+    upgrade.upgrade(engine_at_0003)
+    frames = [run_read_only_sql(db_url, sql) for sql in LATER_TOOLS_SQL]
+    assert [len(frame) for frame in frames] == [4, 1, 4, 1, 0]
+    assert frames[1].iloc[0]["compatible"] == 1  # 'limited' counts as compatible, 'unsupported' does not

@@ -9,30 +9,31 @@ Each file is one run (commit, branch, dirty, the machine); each benchmark one re
 - ``stats`` (seconds) -> ``average_latency_ms`` (mean), ``p50_latency_ms`` (median), ``throughput_items_per_second``
   (ops); ``p90``/``p99`` from the raw samples when the file has them (``stats.data``);
 - the noise a comparison needs: ``latency_stddev_ms`` (stddev), ``latency_iqr_ms`` (iqr), ``sample_count``
-  (rounds); min, max, quartiles, outlier counts, iterations and the samples themselves (up to
-  :data:`MAX_SAMPLES_KEPT`, in ms) go to ``details["pytest_benchmark"]``;
+  (rounds); min, max, quartiles, outlier counts and iterations go to ``details["pytest_benchmark"]``. The raw
+  samples are summarised (p90, p99, their count), not stored: comparisons judge noise from stddev and rounds
+  (Welch's t), and keeping 200 samples per benchmark made imports ~3x slower for nothing read later;
 - ``extra_info`` keys that name accel_orm fields (``model_name``, ``hardware_type``, ``device_name``,
   ``batch_size``, ``sequence_length``, ``precision``) fill those fields; other keys stay in details. Otherwise the
   benchmark's name is the model name, its ``fullname`` the test case, the hardware ``cpu`` with the file's CPU
   model as device name.
 
-pytest-benchmark writes ``"unknown"`` / ``"(unknown)"`` for commit and branch outside a git checkout: those are
-no commit and no branch.
+pytest-benchmark writes ``"unknown"``, ``"(unknown)"`` or ``"unversioned"`` for commit and branch outside a git
+checkout: those are no commit and no branch.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from accel_orm.json_import.shapes.common import ShapeOutput, as_number, first_timestamp, source_details, success_fields
 from accel_orm.runs.machine import fingerprint
 
-MAX_SAMPLES_KEPT = 10_000
 TEST_TYPE = "benchmark"
-_UNKNOWN = frozenset({"", "unknown", "(unknown)", "none"})
+_UNKNOWN = frozenset({"", "unknown", "(unknown)", "unversioned", "none"})
 # extra_info keys stored as result fields: top-level ones and performance ones.
 _TOP_LEVEL_EXTRA = ("model_name", "hardware_type", "device_name")
 _PERFORMANCE_EXTRA = ("batch_size", "sequence_length", "precision")
@@ -94,17 +95,12 @@ def _run(data: Mapping[str, Any], started_at: str | None) -> dict[str, Any]:
     }
 
 
-def _percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return statistics.quantiles(ordered, n=100, method="inclusive")[round(fraction * 100) - 1]
-
-
-def _samples_ms(stats: Mapping[str, Any]) -> list[float]:
+def _samples_ms(stats: Mapping[str, Any]) -> np.ndarray:
     data = stats.get("data")
     if not isinstance(data, list):
-        return []
-    values = [as_number(value) for value in data]
-    return [value * 1000.0 for value in values if value is not None]
+        return np.empty(0)
+    values = np.asarray([as_number(value) for value in data], dtype=float)
+    return values[np.isfinite(values)] * 1000.0
 
 
 def _result(benchmark: Mapping[str, Any], cpu_model: Any, timestamp: str | None, run: dict[str, Any]) -> dict[str, Any]:
@@ -122,8 +118,8 @@ def _result(benchmark: Mapping[str, Any], cpu_model: Any, timestamp: str | None,
         **{key: extra[key] for key in _PERFORMANCE_EXTRA if key in extra},
     }
     if len(samples) >= 2:
-        performance["p90_latency_ms"] = _percentile(samples, 0.90)
-        performance["p99_latency_ms"] = _percentile(samples, 0.99)
+        p90, p99 = np.percentile(samples, [90, 99])
+        performance["p90_latency_ms"], performance["p99_latency_ms"] = float(p90), float(p99)
     hardware = extra.get("hardware_type", "cpu")
     summary = {
         key: stats.get(key) for key in ("min", "max", "q1", "q3", "iqr_outliers", "stddev_outliers", "iterations")
@@ -132,8 +128,7 @@ def _result(benchmark: Mapping[str, Any], cpu_model: Any, timestamp: str | None,
         group=benchmark.get("group"),
         params=benchmark.get("params"),
         unit="s",
-        samples_ms=samples[:MAX_SAMPLES_KEPT] or None,
-        samples_truncated=len(samples) > MAX_SAMPLES_KEPT or None,
+        samples=len(samples) or None,
     )
     return {
         "model_name": extra.get("model_name", benchmark.get("name")),
