@@ -199,9 +199,10 @@ class BenchmarkDBQuery(_EngineHolder):
 
         Statements that write are refused with ``ReadOnlyViolationError`` and change nothing.
         """
+        from accel_orm.db import database_of
         from accel_orm.frames import run_read_only_sql
 
-        return run_read_only_sql(self.engine.url, sql, params)
+        return run_read_only_sql(database_of(self.engine), sql, params)
 
 
 def _performance_chart(engine: Engine, model: str | None) -> bytes:

@@ -40,8 +40,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util import LRUCache
 
-from accel_orm.config import describe
-from accel_orm.db import get_engine, translate_errors
+from accel_orm.config import Database
+from accel_orm.db import database_of, get_engine, translate_errors
 from accel_orm.errors import DatabaseError
 from accel_orm.queries import compatibility_matrix, hardware_types_stmt
 
@@ -56,7 +56,7 @@ def to_frame(stmt: Executable, bind: Bind) -> pd.DataFrame:
     With a Connection or a Session the statement runs inside its transaction (it sees uncommitted rows); with an
     Engine a connection is opened for the call and closed afterwards.
     """
-    with _connection(bind) as connection, translate_errors(connection.engine.url):
+    with _connection(bind) as connection, translate_errors(connection.engine):
         if connection.dialect.name == "duckdb":
             frame = _duckdb_frame(connection, stmt)
         else:
@@ -155,7 +155,8 @@ def _duckdb_frame(connection: Connection, stmt: Executable) -> pd.DataFrame:
             return pd.DataFrame()
         frame = _decimals_as_floats(_fetch_arrow(result)).to_pandas()
     except duckdb.Error as error:
-        raise DatabaseError(f"{describe(connection.engine.url)}: {str(error).strip().splitlines()[0]}") from error
+        where = database_of(connection.engine).describe()
+        raise DatabaseError(f"{where}: {str(error).strip().splitlines()[0]}") from error
     return frame
 
 
@@ -243,7 +244,7 @@ def compatibility_frame(bind: Bind, family: str | None = None) -> pd.DataFrame:
     steps see the same data inside a transaction).
     """
     with _connection(bind) as connection:
-        with translate_errors(connection.engine.url):
+        with translate_errors(connection.engine):
             hardware_types = list(connection.execute(hardware_types_stmt()).scalars())
         return to_frame(compatibility_matrix(family=family, hardware_types=hardware_types), connection)
 
@@ -254,12 +255,12 @@ _MULTIPLE_STATEMENTS = "multiple commands into a prepared statement"
 
 
 def run_read_only_sql(
-    location: str | os.PathLike[str] | URL | None, sql: str, params: Mapping[str, Any] | None = None
+    location: str | os.PathLike[str] | URL | Database | None, sql: str, params: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
     """Run one statement read-only and return its rows (an empty frame for statements without rows)."""
     engine = get_engine(location, read_only=True, auto_upgrade=False)
     try:
-        with _one_statement_message(), translate_errors(engine.url), engine.connect() as connection:
+        with _one_statement_message(), translate_errors(engine), engine.connect() as connection:
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql("SET TRANSACTION READ ONLY")
             result = connection.execute(text(sql), dict(params or {}))

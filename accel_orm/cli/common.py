@@ -13,13 +13,14 @@ from sqlalchemy import Engine
 from tqdm import tqdm
 
 from accel_orm.api import deliver
+from accel_orm.config import resolve
 from accel_orm.db import get_engine
 
 
 @contextmanager
 def open_engine(args: argparse.Namespace, **options: Any) -> Iterator[Engine]:
-    """The engine for ``--db`` (else the resolver), disposed when the command ends."""
-    engine = get_engine(args.db, **options)
+    """The engine for ``--db`` (else the resolver, asked once), disposed when the command ends."""
+    engine = get_engine(resolve(args.db), **options)
     try:
         yield engine
     finally:

@@ -7,7 +7,7 @@ import argparse
 from sqlalchemy import Engine, inspect
 
 from accel_orm.cli.common import open_engine
-from accel_orm.config import describe
+from accel_orm.db import database_of
 from accel_orm.schema import upgrade
 
 
@@ -17,7 +17,7 @@ def _print_schema_summary(engine: Engine) -> None:
         tables = sorted(set(inspect(connection).get_table_names()) - {"alembic_version"})
     head = upgrade.head_revision()
     marker = " (head)" if revision == head else f" (head is {head})"
-    print(f"database: {describe(engine.url)}")
+    print(f"database: {database_of(engine).describe()}")
     print(f"revision: {revision or 'none'}{marker if revision else ''}")
     print(f"tables:   {', '.join(tables) if tables else '(none)'}")
 

@@ -6,6 +6,7 @@ import argparse
 from datetime import datetime
 
 from accel_orm.cli.common import open_engine, write_output
+from accel_orm.config import resolve
 from accel_orm.frames import run_read_only_sql, to_frame
 from accel_orm.queries import hardware_comparison, model_comparison
 from accel_orm.reports import Report, Section, render
@@ -26,7 +27,7 @@ METRICS = ("throughput", "latency", "memory")
 def _build_report(args: argparse.Namespace) -> Report:
     """Which report the flags ask for (first matching flag wins, in the order the old tool used)."""
     if args.sql is not None:
-        frame = run_read_only_sql(args.db, args.sql)
+        frame = run_read_only_sql(resolve(args.db), args.sql)
         return Report(title="SQL query", sections=[Section("Result", frame=frame, text=f"`{args.sql}`")])
     with open_engine(args) as engine:
         if args.report is not None:

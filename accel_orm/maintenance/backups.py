@@ -33,8 +33,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from accel_orm.config import describe
-from accel_orm.db import translate_errors
+from accel_orm.db import database_of, translate_errors
 from accel_orm.errors import DatabaseError
 from accel_orm.maintenance._common import (
     Progress,
@@ -181,7 +180,7 @@ def _backup_duckdb(engine: Engine, target: Path, progress: Progress | None) -> B
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
     return BackupReport(
-        database=describe(engine.url),
+        database=database_of(engine).describe(),
         engine="duckdb",
         path=target,
         size_bytes=target.stat().st_size,
@@ -193,7 +192,7 @@ def _backup_duckdb(engine: Engine, target: Path, progress: Progress | None) -> B
 def _backup_postgresql(
     engine: Engine, target: Path, pg_dump: str | os.PathLike[str] | None, progress: Progress | None
 ) -> BackupReport:
-    with translate_errors(engine.url), engine.connect() as connection:
+    with translate_errors(engine), engine.connect() as connection:
         server_version = int(connection.execute(text("SHOW server_version_num")).scalar_one())
     tool = Path(pg_dump) if pg_dump is not None else find_pg_tool("pg_dump", server_version // 10000)
     url = engine.url.set(drivername="postgresql", password=None)
@@ -213,7 +212,7 @@ def _backup_postgresql(
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
     return BackupReport(
-        database=describe(engine.url),
+        database=database_of(engine).describe(),
         engine="postgresql",
         path=target,
         size_bytes=target.stat().st_size,

@@ -35,8 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import RelationshipDirection
 
-from accel_orm.config import describe
-from accel_orm.db import translate_errors
+from accel_orm.db import database_of, translate_errors
 from accel_orm.maintenance._common import APP_TABLES, Progress, report
 from accel_orm.models import COMPATIBILITY_STATUSES, Base, HardwareCompatibility
 from accel_orm.schema import upgrade
@@ -99,10 +98,10 @@ class IntegrityReport:
 
 def check_integrity(engine: Engine, *, progress: Progress | None = None) -> IntegrityReport:
     """Check schema revision, schema-vs-models, every reference and every data rule; never modifies anything."""
-    with translate_errors(engine.url), engine.connect() as connection:
+    with translate_errors(engine), engine.connect() as connection:
         state, revision = upgrade.schema_state(connection)
         result = IntegrityReport(
-            database=describe(engine.url),
+            database=database_of(engine).describe(),
             schema_state=state.value,
             revision=revision,
             head=upgrade.head_revision(),

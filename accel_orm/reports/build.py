@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from accel_orm import queries
-from accel_orm.config import describe
+from accel_orm.db import database_of
 from accel_orm.frames import compatibility_frame, to_frame
 from accel_orm.metrics import get_metric
 from accel_orm.queries.summary import hardware_summary, performance_summary, recent_failures, table_counts
@@ -145,7 +145,7 @@ def summary_report(engine: Engine) -> Report:
     counts = to_frame(table_counts(), engine)
     since = utc_now() - pd.Timedelta(days=TREND_DAYS)
     sections = [
-        Section("Database", frame=counts, text=f"Database: {describe(engine.url)}"),
+        Section("Database", frame=counts, text=f"Database: {database_of(engine).describe()}"),
         regressions_section(engine),
         regressions_section(engine, metric="latency"),
         Section("Hardware platforms", frame=to_frame(hardware_summary(), engine)),
