@@ -25,6 +25,7 @@ from accel_orm.json_import.shapes.common import (
     success_fields,
     timestamp_from_name,
 )
+from accel_orm.json_import.shapes.shape import Shape
 
 
 def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
@@ -35,6 +36,14 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
     if not results:
         return ShapeOutput([], skip_reason="browser comparison with no tests")
     return ShapeOutput(results)
+
+
+def recognises(data: Mapping[str, Any], _name: str) -> bool:
+    tests = data.get("tests")
+    return isinstance(tests, list) and any(isinstance(t, Mapping) and "browser" in t for t in tests)
+
+
+SHAPE = Shape("browser_comparison", recognises, parse=parse)
 
 
 def _test_result(data: Mapping[str, Any], test: Mapping[str, Any], path: Path, timestamp: str | None) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from accel_orm.json_import.shapes.common import (
     success_fields,
     timestamp_from_name,
 )
+from accel_orm.json_import.shapes.shape import Shape
 
 
 def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
@@ -45,6 +46,13 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
     if not results:
         return ShapeOutput([], skip_reason="functionality report with no test entries", notes=notes)
     return ShapeOutput(results, notes=notes)
+
+
+def recognises(data: Mapping[str, Any], _name: str) -> bool:
+    return isinstance(data.get("stats"), Mapping) and ("model_results" in data or "detailed_results" in data)
+
+
+SHAPE = Shape("functionality", recognises, parse=parse)
 
 
 def results_from_block(

@@ -33,6 +33,7 @@ from accel_orm.json_import.shapes.common import (
     success_fields,
     timestamp_from_name,
 )
+from accel_orm.json_import.shapes.shape import Shape
 
 # Status-key prefixes naming a platform, and the hardware type each stands for.
 _PLATFORM_PREFIXES: dict[str, str] = {
@@ -69,6 +70,20 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
     if not results:
         return ShapeOutput([], skip_reason="skill report with no tested platform", notes=tuple(notes))
     return ShapeOutput(results, notes=tuple(notes))
+
+
+def recognises(data: Mapping[str, Any], _name: str) -> bool:
+    results = data.get("results")
+    metadata = data.get("metadata")
+    return (
+        isinstance(results, Mapping)
+        and isinstance(results.get("status"), Mapping)
+        and isinstance(metadata, Mapping)
+        and ("test_file" in metadata or "model" in metadata)
+    )
+
+
+SHAPE = Shape("hf_performance", recognises, parse=parse)
 
 
 def _base(data: Mapping[str, Any], results_block: Mapping[str, Any], path: Path) -> dict[str, Any]:

@@ -44,6 +44,7 @@ from accel_orm.json_import.shapes.common import (
     source_details,
     timestamp_from_name,
 )
+from accel_orm.json_import.shapes.shape import Shape
 
 _FAILED_STATUSES = frozenset({"error", "failed"})
 
@@ -61,6 +62,13 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
     if notes:
         reason += ": " + "; ".join(notes)
     return ShapeOutput([], skip_reason=reason, notes=tuple(notes))
+
+
+def recognises(data: Mapping[str, Any], _name: str) -> bool:
+    return "performance_benchmarks" in data or "functionality_verification" in data
+
+
+SHAPE = Shape("orchestrator_results", recognises, parse=parse)
 
 
 def _functionality(

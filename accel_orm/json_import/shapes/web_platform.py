@@ -25,6 +25,7 @@ from accel_orm.json_import.shapes.common import (
     success_fields,
     timestamp_from_name,
 )
+from accel_orm.json_import.shapes.shape import Shape
 
 _SUCCESS = frozenset({"success", "succeeded", "completed", "passed", "ok"})
 
@@ -65,3 +66,16 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
             "throughput_items_per_second": metrics.get("throughput_items_per_second"),
         }
     return ShapeOutput([result])
+
+
+def recognises(data: Mapping[str, Any], _name: str) -> bool:
+    platform = data.get("platform")
+    return (
+        isinstance(platform, str)
+        and platform.lower() in {"webgpu", "webnn"}
+        and "model_name" in data
+        and ("metrics" in data or "status" in data)
+    )
+
+
+SHAPE = Shape("web_platform", recognises, parse=parse)
