@@ -94,7 +94,9 @@ def split_index_terms(create_index_sql: str) -> list[str]:
 class AccelDuckDBDialect(DuckDBEngineDialect):
     """duckdb-engine with reflection answered from DuckDB's catalog functions."""
 
-    supports_statement_cache = False
+    # duckdb-engine turns SQLAlchemy's compiled-statement cache off for its dialect; nothing in this subclass
+    # varies a compilation by anything but the statement, so it is on here (to_frame relies on it).
+    supports_statement_cache = True
 
     # The PostgreSQL parent reflects many tables at once through pg_catalog; go back to SQLAlchemy's generic
     # per-table loop, which calls the single-table methods below.
