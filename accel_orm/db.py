@@ -54,8 +54,8 @@ try:  # psycopg is the optional PostgreSQL driver (the "postgres" extra)
     _PG_ERRORS: tuple[type[BaseException], ...] = (psycopg.Error,)
 except ImportError:  # pragma: no cover - DuckDB-only installs
     _PG_INTEGRITY = _PG_ERRORS = ()
-_RAW_INTEGRITY_ERRORS = (duckdb.ConstraintException, *_PG_INTEGRITY)
-_RAW_DRIVER_ERRORS = (duckdb.Error, *_PG_ERRORS)
+_RAW_INTEGRITY_ERRORS: tuple[type[BaseException], ...] = (duckdb.ConstraintException, *_PG_INTEGRITY)
+_RAW_DRIVER_ERRORS: tuple[type[BaseException], ...] = (duckdb.Error, *_PG_ERRORS)
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 
 duckdb_dialect.register()

@@ -25,13 +25,15 @@ import os
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, Executable, Select, text, types
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
 from accel_orm.config import Database
 from accel_orm.db import get_engine, translate_errors
@@ -77,8 +79,9 @@ def compile_positional(stmt: Executable, dialect: Dialect) -> tuple[str, list[An
     """
     if not dialect.positional:
         raise ValueError(f"compile_positional needs a positional paramstyle, not {dialect.paramstyle!r}")
-    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-    values = compiled.construct_params(escape_names=False)  # keyed like positiontup
+    compiled = cast(ClauseElement, stmt).compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    assert isinstance(compiled, SQLCompiler)
+    values = compiled.construct_params(escape_names=False) or {}  # keyed like positiontup
     # Expanded IN values have names of their own, not in ``binds``; they are plain values needing no processor.
     binds = compiled.binds.items()
     processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in binds}
@@ -179,7 +182,7 @@ def _apply_declared_types(frame: pd.DataFrame, stmt: Executable) -> pd.DataFrame
             continue
         dtype = _fallback_dtype(declared[position], empty=frame.empty)
         if dtype is not None:
-            frame.isetitem(position, series.astype(dtype))
+            frame.isetitem(position, series.astype(dtype))  # type: ignore[call-overload]  # a dtype name
     return frame
 
 

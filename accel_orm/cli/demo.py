@@ -57,6 +57,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         summary = summary_report(engine)
         counts = summary.sections[0].frame
+        assert counts is not None  # the summary's first section is the table counts
         print("\n## What is in the database\n")
         print(frame_to_markdown(counts))
         for metric in ("throughput", "latency"):

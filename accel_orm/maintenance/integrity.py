@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -216,16 +216,17 @@ def _constraint_checks() -> Iterator[_Probe]:
     for table in APP_TABLES:
         for column in _non_negative_columns(table):
             yield _rows_probe(table, f"{table.name}.{column.name} negative", column < 0, column)
-    score = HardwareCompatibility.__table__.c.compatibility_score
+    compatibility = cast(Table, HardwareCompatibility.__table__)
+    score = compatibility.c.compatibility_score
     yield _rows_probe(
-        HardwareCompatibility.__table__,
+        compatibility,
         "hardware_compatibility.compatibility_score outside 0..1",
         or_(score < 0, score > 1),
         score,
     )
-    status = HardwareCompatibility.__table__.c.compatibility_status
+    status = compatibility.c.compatibility_status
     yield _rows_probe(
-        HardwareCompatibility.__table__,
+        compatibility,
         f"hardware_compatibility.compatibility_status not in {', '.join(COMPATIBILITY_STATUSES)}",
         and_(status.is_not(None), not_(status.in_(COMPATIBILITY_STATUSES))),
         status,
@@ -258,7 +259,7 @@ def _rows_probe(table: Table, name: str, condition: ColumnElement[bool], column:
 
 
 def _duplicates_probe(table: Table, index: Index) -> _Probe:
-    expressions = list(index.expressions)
+    expressions = [cast(ColumnElement[Any], expression) for expression in index.expressions]  # bound to table
     keys = [expression.label(f"k{position}") for position, expression in enumerate(expressions)]
     duplicated = select(*keys, func.count().label("n")).select_from(table).group_by(*expressions)
     duplicated = duplicated.having(func.count() > 1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -125,8 +126,9 @@ def trend_section(
 ) -> Section:
     definition = get_metric(metric)
     frame = to_frame(queries.trend(model_name=model, metric=metric, since=since), engine)
-    per_hardware = (
-        frame.groupby(["bucket", "hardware_type"], as_index=False)["value"].mean() if not frame.empty else frame
+    per_hardware = cast(  # as_index=False keeps a DataFrame
+        pd.DataFrame,
+        frame.groupby(["bucket", "hardware_type"], as_index=False)["value"].mean() if not frame.empty else frame,
     )
     subject = model or "all models"
     chart = charts.throughput_trend_chart(

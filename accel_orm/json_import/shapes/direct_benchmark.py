@@ -65,7 +65,7 @@ def _batch_result(data: Mapping[str, Any], key: str, entry: Mapping[str, Any], p
     }
     samples = entry.get("latencies_ms")
     stats, dropped = latency_stats_ms(samples) if isinstance(samples, list) else ({}, 0)
-    if stats:
+    if stats and isinstance(samples, list):
         performance.update(stats)
         details["latency_samples"] = len(samples) - dropped
     else:

@@ -29,6 +29,7 @@ from accel_orm.json_import.shapes.common import (
     failed_fields,
     first_timestamp,
     load_json_quietly,
+    mapping_at,
     model_facts,
     models_map,
     source_details,
@@ -59,7 +60,7 @@ def results_from_block(
     block: Mapping[str, Any], path: Path, models: Mapping[str, Mapping[str, Any]], **extra_details: Any
 ) -> list[dict[str, Any]]:
     """Results of one functionality block; shared with the orchestrator, which holds a copy of this block."""
-    stats = block.get("stats") if isinstance(block.get("stats"), Mapping) else {}
+    stats = mapping_at(block, "stats")
     timestamp = first_timestamp(stats.get("timestamp"), timestamp_from_name(path.name))
     results: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()

@@ -27,6 +27,8 @@ What real results it holds, and how each is imported (decided from the two files
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -85,7 +87,7 @@ def _functionality(
     for hardware, block in blocks.items():
         if not isinstance(block, Mapping) or not block:
             continue
-        original = _find_equal(originals, lambda doc, b=block: doc == b)
+        original = _find_equal(originals, functools.partial(operator.eq, block))
         if original is not None:
             notes.append(f"functionality_verification[{hardware!r}] is a copy of {_relative(original, path)}")
             continue

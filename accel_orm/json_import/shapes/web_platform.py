@@ -21,6 +21,7 @@ from accel_orm.json_import.shapes.common import (
     ShapeOutput,
     failed_fields,
     first_timestamp,
+    mapping_at,
     source_details,
     success_fields,
     timestamp_from_name,
@@ -32,7 +33,7 @@ _SUCCESS = frozenset({"success", "succeeded", "completed", "passed", "ok"})
 
 def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
     """The single result of a web platform run."""
-    metrics = data.get("metrics") if isinstance(data.get("metrics"), Mapping) else {}
+    metrics = mapping_at(data, "metrics")
     succeeded = str(data.get("status", "")).lower() in _SUCCESS
     result: dict[str, Any] = {
         "model_name": data.get("model_name"),

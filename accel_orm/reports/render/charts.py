@@ -17,6 +17,7 @@ import io
 import math
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -327,7 +328,7 @@ def throughput_trend_chart(
         valid = group.dropna(subset=["y"]).sort_values("x")
         return float(valid["y"].iloc[-1]) if len(valid) else float("-inf")
 
-    groups = {name: g.sort_values("x") for name, g in data.groupby("series", sort=True)}
+    groups: dict[Any, pd.DataFrame] = {name: g.sort_values("x") for name, g in data.groupby("series", sort=True)}
     order = sorted(groups, key=lambda name: (-last_value(groups[name]), name))
     colour_of = {name: i for i, name in enumerate(sorted(groups))}  # stable colours, independent of the values
 
