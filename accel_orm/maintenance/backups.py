@@ -179,14 +179,7 @@ def _backup_duckdb(engine: Engine, target: Path, progress: Progress | None) -> B
         for leftover in (partial, partial.with_name(partial.name + ".wal")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
-    return BackupReport(
-        database=database_of(engine).describe(),
-        engine="duckdb",
-        path=target,
-        size_bytes=target.stat().st_size,
-        row_counts=counts,
-        tool="DuckDB COPY FROM DATABASE",
-    )
+    return _written(engine, target, tool="DuckDB COPY FROM DATABASE", row_counts=counts)
 
 
 def _backup_postgresql(
@@ -211,12 +204,18 @@ def _backup_postgresql(
     finally:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
+    return _written(engine, target, tool=f"{tool} --format=custom")
+
+
+def _written(engine: Engine, target: Path, *, tool: str, row_counts: dict[str, int] | None = None) -> BackupReport:
+    """The report of a backup file just put in place."""
     return BackupReport(
         database=database_of(engine).describe(),
-        engine="postgresql",
+        engine=engine.dialect.name,
         path=target,
         size_bytes=target.stat().st_size,
-        tool=f"{tool} --format=custom",
+        row_counts=row_counts or {},
+        tool=tool,
     )
 
 

@@ -40,6 +40,7 @@ from accel_orm.json_import.shapes.common import (
     first_timestamp,
     is_known_hardware,
     load_json_quietly,
+    mapping_at,
     model_facts,
     models_map,
     normalize_hardware,
@@ -80,8 +81,8 @@ def _functionality(
     results: list[dict[str, Any]],
     notes: list[str],
 ) -> None:
-    blocks = data.get("functionality_verification")
-    if not isinstance(blocks, Mapping):
+    blocks = mapping_at(data, "functionality_verification")
+    if not blocks:
         return
     originals = _json_files(path.parent / "functionality", "*.json")
     for hardware, block in blocks.items():
@@ -101,8 +102,8 @@ def _performance(
     results: list[dict[str, Any]],
     notes: list[str],
 ) -> None:
-    blocks = data.get("performance_benchmarks")
-    if not isinstance(blocks, Mapping):
+    blocks = mapping_at(data, "performance_benchmarks")
+    if not blocks:
         return
     originals = _json_files(path.parent / "performance", "**/benchmark_results.json")
     for family, block in blocks.items():

@@ -26,6 +26,7 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize, to_rgb
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
@@ -67,6 +68,20 @@ _LEVELS: tuple[tuple[str, str, str, str], ...] = (
 # --------------------------------------------------------------------------------------------------------------
 # Shared helpers
 # --------------------------------------------------------------------------------------------------------------
+
+
+def _side_legend(ax: Axes, title: str, *, x_anchor: float, **options: Any) -> Legend:
+    """A frameless legend right of the axes, top-aligned, its entries left-aligned (charts share one look)."""
+    return ax.legend(
+        title=title,
+        loc="upper left",
+        bbox_to_anchor=(x_anchor, 1.0),
+        frameon=False,
+        fontsize=9,
+        title_fontsize=9,
+        alignment="left",
+        **options,
+    )
 
 
 def shorten(label: object, max_chars: int = MAX_LABEL_CHARS) -> str:
@@ -386,16 +401,7 @@ def throughput_trend_chart(
     xlab = "Date" if kind == "datetime" and x == "bucket" else _pretty(x)
     ax.set_xlabel(xlab + (" (UTC)" if in_utc else ""), fontsize=10, color=_TEXT_COLOUR)
     if series:
-        legend = ax.legend(
-            title=_pretty(series),
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            frameon=False,
-            fontsize=9,
-            title_fontsize=9,
-            alignment="left",
-        )
-        legend.get_title().set_fontweight("bold")
+        _side_legend(ax, _pretty(series), x_anchor=1.01).get_title().set_fontweight("bold")
     _set_title(fig, ax, title, width)
     return _to_png(fig)
 
@@ -501,16 +507,7 @@ def compatibility_heatmap(
             )
             for i in used
         ]
-        ax.legend(
-            handles=handles,
-            title="Compatibility",
-            loc="upper left",
-            bbox_to_anchor=(1.02, 1.0),
-            frameon=False,
-            fontsize=9,
-            title_fontsize=9,
-            alignment="left",
-        )
+        _side_legend(ax, "Compatibility", x_anchor=1.02, handles=handles)
         if annotate:
             for r in range(n_rows):
                 for c in range(n_cols):
