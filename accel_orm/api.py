@@ -232,9 +232,10 @@ class BenchmarkDBQuery(_EngineHolder):
         as ``reader_role`` (create it once with ``accel-orm db create-reader-role``); see
         :func:`accel_orm.frames.run_read_only_sql`.
         """
+        from accel_orm.db import database_of
         from accel_orm.frames import run_read_only_sql
 
-        return run_read_only_sql(self.engine.url, sql, params, reader_role=reader_role)
+        return run_read_only_sql(database_of(self.engine), sql, params, reader_role=reader_role)
 
 
 def _performance_chart(engine: Engine, model: str | None) -> bytes:

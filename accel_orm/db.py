@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool, StaticPool
 
 from accel_orm import sandbox
-from accel_orm.config import describe, duckdb_file, resolve_url
+from accel_orm.config import Database, resolve
 from accel_orm.errors import (
     ConstraintViolationError,
     DatabaseError,
@@ -55,15 +56,24 @@ try:  # psycopg is the optional PostgreSQL driver (the "postgres" extra)
     _PG_ERRORS: tuple[type[BaseException], ...] = (psycopg.Error,)
 except ImportError:  # pragma: no cover - DuckDB-only installs
     _PG_INTEGRITY = _PG_ERRORS = ()
-_RAW_INTEGRITY_ERRORS = (duckdb.ConstraintException, *_PG_INTEGRITY)
-_RAW_DRIVER_ERRORS = (duckdb.Error, *_PG_ERRORS)
+_RAW_INTEGRITY_ERRORS: tuple[type[BaseException], ...] = (duckdb.ConstraintException, *_PG_INTEGRITY)
+_RAW_DRIVER_ERRORS: tuple[type[BaseException], ...] = (duckdb.Error, *_PG_ERRORS)
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 
 duckdb_dialect.register()
 
+# The Database each engine of get_engine was opened for, so callers holding an engine never re-resolve it.
+_DATABASES: weakref.WeakKeyDictionary[Engine, Database] = weakref.WeakKeyDictionary()
+
+
+def database_of(engine: Engine) -> Database:
+    """Where ``engine`` points: the value :func:`get_engine` resolved (engines made elsewhere: from their URL)."""
+    database = _DATABASES.get(engine)
+    return database if database is not None else Database.from_url(engine.url)
+
 
 def get_engine(
-    url_or_path: str | os.PathLike[str] | URL | None = None,
+    url_or_path: str | os.PathLike[str] | URL | Database | None = None,
     *,
     auto_upgrade: bool = True,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
@@ -82,26 +92,26 @@ def get_engine(
     database: a missing DuckDB file raises :class:`DatabaseNotFoundError` and an empty database is not given
     the schema.
     """
-    url = resolve_url(url_or_path)
-    backend = url.get_backend_name()
-    if backend == "duckdb":
+    database = resolve(url_or_path)
+    if database.is_duckdb:
         engine = _duckdb_engine(
-            url, lock_timeout=lock_timeout, read_only=read_only, sandboxed=sandboxed, create=create, echo=echo
+            database, lock_timeout=lock_timeout, read_only=read_only, sandboxed=sandboxed, create=create, echo=echo
         )
-    elif backend == "postgresql":
-        engine = _postgresql_engine(url, read_only=read_only, echo=echo)
+    elif database.backend == "postgresql":
+        engine = _postgresql_engine(database.url, read_only=read_only, echo=echo)
     else:
         raise ValueError(
-            f"unsupported database {describe(url)!r}: accel_orm works with DuckDB files and PostgreSQL "
+            f"unsupported database {database.describe()!r}: accel_orm works with DuckDB files and PostgreSQL "
             "(postgresql+psycopg://user:password@host/dbname)"
         )
-    with no_file_left_on_failure(url):
+    _DATABASES[engine] = database
+    with no_file_left_on_failure(database):
         try:
             if auto_upgrade:
                 ensure_schema(engine, allow_create=create and not read_only)
             else:
                 # Fail here, with advice, rather than at the caller's first query.
-                with translate_errors(url), engine.connect():
+                with translate_errors(database), engine.connect():
                     pass
         except BaseException:
             engine.dispose()
@@ -110,14 +120,14 @@ def get_engine(
 
 
 @contextmanager
-def no_file_left_on_failure(url: URL) -> Iterator[None]:
+def no_file_left_on_failure(database: Database | URL) -> Iterator[None]:
     """Remove the DuckDB file (and its WAL) that the block created, if the block raises.
 
     Opening a DuckDB path creates the file, so without this a command that fails (a downgrade of a database that
     was never there, a first-use upgrade that breaks) would leave an empty database behind. Files that existed
     before the block are never touched. Close every connection to the file inside the block.
     """
-    path = duckdb_file(url)
+    path = _database(database).path
     if path is None or path.exists():
         yield
         return
@@ -130,16 +140,16 @@ def no_file_left_on_failure(url: URL) -> Iterator[None]:
 
 
 def _duckdb_engine(
-    url: URL, *, lock_timeout: float, read_only: bool, sandboxed: bool, create: bool, echo: bool
+    database: Database, *, lock_timeout: float, read_only: bool, sandboxed: bool, create: bool, echo: bool
 ) -> Engine:
-    path = duckdb_file(url)
+    path = database.path
     if path is not None:
         _check_duckdb_location(path, read_only=read_only, create=create)
     connect_args: dict[str, Any] = {"read_only": read_only} if path is not None else {}
     if sandboxed:
         connect_args["config"] = dict(sandbox.DUCKDB_SANDBOX_CONFIG)
     engine = create_engine(
-        url.set(drivername=duckdb_dialect.DIALECT_NAME.replace(".", "+")),
+        database.url.set(drivername=duckdb_dialect.DIALECT_NAME.replace(".", "+")),
         poolclass=NullPool if path is not None else StaticPool,
         connect_args=connect_args,
         echo=echo,
@@ -227,8 +237,9 @@ def _postgresql_engine(url: URL, *, read_only: bool, echo: bool) -> Engine:
 
 def ensure_schema(engine: Engine, *, allow_create: bool = True) -> None:
     """Upgrade a fresh database to head; raise if it is behind, ahead, or not ours."""
-    where = describe(engine.url)
-    with translate_errors(engine.url), engine.connect() as connection:
+    database = database_of(engine)
+    where = database.describe()
+    with translate_errors(database), engine.connect() as connection:
         is_postgresql = connection.dialect.name == "postgresql"
         if is_postgresql:
             # Two processes meeting a fresh database at once must not both create the tables.
@@ -266,9 +277,9 @@ def ensure_schema(engine: Engine, *, allow_create: bool = True) -> None:
 
 
 @contextmanager
-def translate_errors(url: URL | None = None) -> Iterator[None]:
-    """Turn driver errors into accel_orm's exceptions, which say what to do next."""
-    where = describe(url) if url is not None else "the database"
+def translate_errors(database: Engine | Database | URL | None = None) -> Iterator[None]:
+    """Turn driver errors into accel_orm's exceptions, which say what to do next (naming ``database``)."""
+    where = _database(database).describe() if database is not None else "the database"
     try:
         yield
     except exc.IntegrityError as error:
@@ -290,6 +301,12 @@ def translate_errors(url: URL | None = None) -> Iterator[None]:
         raise DatabaseError(f"{where}: {message}") from error
     except _RAW_DRIVER_ERRORS as error:
         raise DatabaseError(f"{where}: {_first_line(error)}") from error
+
+
+def _database(where: Engine | Database | URL) -> Database:
+    if isinstance(where, Database):
+        return where
+    return database_of(where) if isinstance(where, Engine) else Database.from_url(where)
 
 
 # PostgreSQL reports what went wrong as a SQLSTATE code; its message text is translated (lc_messages) and
@@ -350,7 +367,7 @@ def session_scope(engine: Engine, **session_kwargs: Any) -> Iterator[Session]:
     Objects stay readable after the commit (``expire_on_commit=False``).
     """
     session_kwargs.setdefault("expire_on_commit", False)
-    with translate_errors(engine.url), Session(engine, **session_kwargs) as session:
+    with translate_errors(engine), Session(engine, **session_kwargs) as session:
         try:
             yield session
             session.commit()
@@ -362,5 +379,5 @@ def session_scope(engine: Engine, **session_kwargs: Any) -> Iterator[Session]:
 @contextmanager
 def connection_scope(engine: Engine) -> Iterator[Connection]:
     """A Core connection in one transaction (commit on success, rollback on error), with translated errors."""
-    with translate_errors(engine.url), engine.begin() as connection:
+    with translate_errors(engine), engine.begin() as connection:
         yield connection

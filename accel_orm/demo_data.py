@@ -62,7 +62,7 @@ UNSUPPORTED = {
     ("whisper-tiny", "webnn"): "WebNN: dynamic shapes are not supported for the audio encoder",
 }
 # (model, hardware_type, device) -> throughput multiple applied in the last week.
-INJECTED_CHANGES = {
+INJECTED_CHANGES: dict[tuple[str, str, str | None], float] = {
     ("bert-base-uncased", "cuda", "NVIDIA A100-SXM4-40GB"): 0.78,  # regression: a driver update
     ("whisper-tiny", "webgpu", "chrome"): 0.70,  # regression: a shader change
     ("vit-base-patch16-224", "rocm", "AMD Instinct MI250"): 1.25,  # improvement: a new kernel

@@ -4,12 +4,10 @@ SQLAlchemy's result machinery builds a Python row object per row and runs per-va
 the time of a large fetch (778k rows: ``fetchall`` 1.19 s, ``pd.read_sql`` 1.73 s, DuckDB's own Arrow fetch
 0.04 s). So rows never pass through SQLAlchemy result objects here:
 
-- DuckDB: the statement is compiled with the engine's dialect (bound parameters stay parameters: ``$1, $2, ...``),
-  the compiled SQL is cached per statement shape, and DuckDB itself executes it with the parameter values on the
-  connection's raw driver connection (so inside its transaction) and hands the result over as Arrow, converted to
-  pandas column by column. The cache matters because duckdb-engine disables SQLAlchemy's statement cache
-  (``supports_statement_cache = False``), and compiling a CTE-heavy analysis costs 1-3 ms, a noticeable share of a
-  10-20 ms query.
+- DuckDB: SQLAlchemy executes the statement (bound parameters stay parameters: ``$1, $2, ...``), with its own
+  compiled-statement cache, which the project's DuckDB dialect enables (``supports_statement_cache = True``;
+  compiling a CTE-heavy analysis costs 1-3 ms, a noticeable share of a 10-20 ms query). The rows are then
+  fetched from the result's DuckDB cursor as Arrow, converted to pandas column by column.
 - PostgreSQL and anything else: SQLAlchemy executes (its statement cache works there) and the frame is built in
   one call from the driver's raw row tuples.
 
@@ -25,30 +23,26 @@ from __future__ import annotations
 
 import os
 import warnings
-import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, Executable, Select, text, types
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.util import LRUCache
+from sqlalchemy.sql.elements import ClauseElement
 
 from accel_orm import sandbox
-from accel_orm.config import describe, resolve_url
+from accel_orm.config import Database, resolve
 from accel_orm.db import get_engine, translate_errors
 from accel_orm.errors import DatabaseError, ReadOnlyViolationError
 from accel_orm.queries import compatibility_matrix, hardware_types_stmt
 
 Bind = Engine | Connection | Session
 
-_CACHE_SIZE = 256
 
 
 def to_frame(stmt: Executable, bind: Bind) -> pd.DataFrame:
@@ -57,7 +51,7 @@ def to_frame(stmt: Executable, bind: Bind) -> pd.DataFrame:
     With a Connection or a Session the statement runs inside its transaction (it sees uncommitted rows); with an
     Engine a connection is opened for the call and closed afterwards.
     """
-    with _connection(bind) as connection, translate_errors(connection.engine.url):
+    with _connection(bind) as connection, translate_errors(connection.engine):
         if connection.dialect.name == "duckdb":
             frame = _duckdb_frame(connection, stmt)
         else:
@@ -78,86 +72,42 @@ def _connection(bind: Bind) -> Iterator[Connection]:
         raise TypeError(f"to_frame needs an Engine, a Connection or a Session, got {type(bind).__name__}")
 
 
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    """A statement compiled for one dialect: SQL with positional placeholders and how to order its parameters."""
-
-    compiled: SQLCompiler
-    names: tuple[str, ...]
-    processors: dict[str, Callable[[Any], Any]]
-
-    @classmethod
-    def of(cls, compiled: SQLCompiler, dialect: Dialect) -> _Prepared:
-        names = tuple(compiled.positiontup or ())
-        processors = {}
-        for name, bind in compiled.binds.items():
-            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if processor is not None:
-                processors[name] = processor
-        return cls(compiled, names, processors)
-
-    def parameters(self, values: dict[str, Any]) -> list[Any]:
-        ordered = []
-        for name in self.names:
-            value = values[name]
-            processor = self.processors.get(name)
-            ordered.append(processor(value) if processor is not None else value)
-        return ordered
-
-
-_compiled_cache: weakref.WeakKeyDictionary[Dialect, LRUCache[Any, _Prepared]] = weakref.WeakKeyDictionary()
-
-
 def compile_positional(stmt: Executable, dialect: Dialect) -> tuple[str, list[Any]]:
     """The SQL text and the positional parameter values a positional-paramstyle driver (DuckDB) should execute.
 
-    User values are never rendered into the text: they come back in the list. Compiled forms are cached per dialect
-    and statement shape (SQLAlchemy's cache key), exactly as SQLAlchemy's own statement cache would; statements
-    with expanding parameters (``IN`` lists), whose text depends on the values, are compiled on every call.
+    For running a statement on a raw DuckDB connection; user values are never rendered into the text: they come
+    back in the list (``IN`` lists expanded into one placeholder per value).
     """
     if not dialect.positional:
         raise ValueError(f"compile_positional needs a positional paramstyle, not {dialect.paramstyle!r}")
-    cache_key = stmt._generate_cache_key()  # the documented hook of SQLAlchemy's compiled-statement caching
-    if cache_key is None:
-        return _compile_uncached(stmt, dialect)
-    cache = _compiled_cache.get(dialect)
-    if cache is None:
-        cache = _compiled_cache.setdefault(dialect, LRUCache(_CACHE_SIZE))
-    prepared = cache.get(cache_key.key)
-    if prepared is None:
-        compiled = stmt.compile(dialect=dialect, cache_key=cache_key)
-        if compiled.post_compile_params or compiled.literal_execute_params:
-            return _compile_uncached(stmt, dialect)
-        prepared = _Prepared.of(compiled, dialect)
-        cache[cache_key.key] = prepared
-    # As SQLAlchemy's engine does: values come from this statement's own bind parameters, which line up with the
-    # cached compilation's; SQLAlchemy 2.1 keeps ``stmt.params(...)`` values beside them (CacheKey.params).
-    values = prepared.compiled.construct_params(
-        params=getattr(cache_key, "params", None) or None,
-        extracted_parameters=cache_key.bindparams,
-        escape_names=False,  # keyed like positiontup
-    )
-    return prepared.compiled.string, prepared.parameters(values)
-
-
-def _compile_uncached(stmt: Executable, dialect: Dialect) -> tuple[str, list[Any]]:
-    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-    prepared = _Prepared.of(compiled, dialect)
-    return compiled.string, prepared.parameters(compiled.construct_params(escape_names=False))
+    compiled = cast(ClauseElement, stmt).compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    assert isinstance(compiled, SQLCompiler)
+    values = compiled.construct_params(escape_names=False) or {}  # keyed like positiontup
+    # Expanded IN values have names of their own, not in ``binds``; they are plain values needing no processor.
+    binds = compiled.binds.items()
+    processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in binds}
+    parameters = []
+    for name in compiled.positiontup or ():
+        processor = processors.get(name)
+        parameters.append(processor(values[name]) if processor is not None else values[name])
+    return compiled.string, parameters
 
 
 def _duckdb_frame(connection: Connection, stmt: Executable) -> pd.DataFrame:
-    """Execute through DuckDB itself on the connection's own driver connection (inside its transaction)."""
-    sql, parameters = compile_positional(stmt, connection.dialect)
-    raw = connection.connection.driver_connection  # duckdb-engine's wrapper; passes through to DuckDB
+    """SQLAlchemy executes (its statement cache skips the compile); DuckDB hands the rows over as Arrow.
+
+    The DB-API cursor of the result is duckdb-engine's wrapper of the connection's own DuckDB connection (so the
+    statement ran inside the caller's transaction); its pending result is fetched as one Arrow table without any
+    SQLAlchemy row object.
+    """
+    result = connection.execute(stmt)
     try:
-        result = raw.execute(sql, parameters)
-        if result.description is None:  # a statement that returns no rows
+        if not result.returns_rows:  # a statement that returns no rows
             return pd.DataFrame()
-        frame = _decimals_as_floats(_fetch_arrow(result)).to_pandas()
-    except duckdb.Error as error:
-        raise DatabaseError(f"{describe(connection.engine.url)}: {str(error).strip().splitlines()[0]}") from error
-    return frame
+        table = _fetch_arrow(result.cursor)
+    finally:
+        result.close()
+    return _decimals_as_floats(table).to_pandas()
 
 
 def _fetch_arrow(result: Any) -> pa.Table:
@@ -233,7 +183,7 @@ def _apply_declared_types(frame: pd.DataFrame, stmt: Executable) -> pd.DataFrame
             continue
         dtype = _fallback_dtype(declared[position], empty=frame.empty)
         if dtype is not None:
-            frame.isetitem(position, series.astype(dtype))
+            frame.isetitem(position, series.astype(dtype))  # type: ignore[call-overload]  # a dtype name
     return frame
 
 
@@ -244,7 +194,7 @@ def compatibility_frame(bind: Bind, family: str | None = None) -> pd.DataFrame:
     steps see the same data inside a transaction).
     """
     with _connection(bind) as connection:
-        with translate_errors(connection.engine.url):
+        with translate_errors(connection.engine):
             hardware_types = list(connection.execute(hardware_types_stmt()).scalars())
         return to_frame(compatibility_matrix(family=family, hardware_types=hardware_types), connection)
 
@@ -255,7 +205,7 @@ _MULTIPLE_STATEMENTS = "multiple commands into a prepared statement"
 
 
 def run_read_only_sql(
-    location: str | os.PathLike[str] | URL | None,
+    location: str | os.PathLike[str] | URL | Database | None,
     sql: str,
     params: Mapping[str, Any] | None = None,
     *,
@@ -270,7 +220,7 @@ def run_read_only_sql(
     creates it); when that cannot be guaranteed, :class:`SqlConfinementError` says how to set it up. Statements
     without rows give an empty frame.
     """
-    url = resolve_url(location)
+    url = resolve(location).url
     if url.get_backend_name() == "postgresql":
         return _postgresql_read_only(url, sql, dict(params or {}), reader_role)
     return _duckdb_read_only(url, sql, dict(params or {}))
@@ -301,7 +251,7 @@ def _bound_value(params: Mapping[str, Any], name: str) -> Any:
 
 def _postgresql_read_only(url: URL, sql: str, params: dict[str, Any], reader_role: str) -> pd.DataFrame:
     sandbox.check_reader_role_name(reader_role)
-    where = describe(url)
+    where = Database.from_url(url).describe()
     engine = get_engine(url, read_only=True, auto_upgrade=False)
     try:
         with _one_statement_message(), translate_errors(engine.url), engine.connect() as connection:

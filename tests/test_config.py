@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from accel_orm.config import describe, duckdb_file, resolve_url
+from accel_orm.config import Database, describe, duckdb_file, resolve, resolve_url
+from accel_orm.db import database_of, get_engine
 
 
 def test_default_is_benchmark_db_duckdb_in_the_working_directory(tmp_path: Path) -> None:
@@ -46,3 +47,25 @@ def test_empty_variables_are_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 def test_memory_database_and_password_hiding() -> None:
     assert duckdb_file(resolve_url(":memory:")) is None
     assert "secret" not in describe(resolve_url("postgresql+psycopg://bench:secret@host/db"))
+
+
+def test_resolve_answers_once_with_url_backend_file_and_name(tmp_path: Path) -> None:
+    database = resolve(tmp_path / "x.duckdb")
+    assert (database.backend, database.path, database.is_duckdb) == ("duckdb", tmp_path / "x.duckdb", True)
+    assert database.url == resolve_url(tmp_path / "x.duckdb")
+    assert database.describe() == str(tmp_path / "x.duckdb")
+    assert resolve(database) is database
+    server = resolve("postgresql+psycopg://bench:secret@host/db")
+    assert (server.backend, server.path, server.is_duckdb) == ("postgresql", None, False)
+    assert "secret" not in server.describe() and "host/db" in server.describe()
+    assert resolve(":memory:").path is None
+
+
+def test_an_engine_keeps_the_database_it_was_opened_for(tmp_path: Path) -> None:
+    database = resolve(tmp_path / "kept.duckdb")
+    engine = get_engine(database)
+    try:
+        assert database_of(engine) is database
+        assert Database.from_url(engine.url).path == database.path  # the same file, read back from the URL
+    finally:
+        engine.dispose()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from accel_orm import (
     DatabaseLockedError,
@@ -226,3 +226,17 @@ def test_reflection_reads_duckdb_catalog(duckdb_path: Path) -> None:
     assert "COALESCE" in device_index["expressions"][1].upper()
     assert "test_results_id_seq" in inspector.get_sequence_names()
     engine.dispose()
+
+
+def test_has_table_reads_duckdb_catalog(duckdb_path: Path) -> None:
+    """Tables and views are found (Alembic asks for alembic_version on every open); absent names are not."""
+    engine = get_engine(duckdb_path)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE VIEW recent_models AS SELECT model_name FROM models"))
+            assert engine.dialect.has_table(connection, "alembic_version")
+            assert engine.dialect.has_table(connection, "recent_models")
+            assert not engine.dialect.has_table(connection, "no_such_table")
+            assert not engine.dialect.has_table(connection, "models", schema="no_such_schema")
+    finally:
+        engine.dispose()

@@ -25,6 +25,11 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
+def test_wheel_ships_the_py_typed_marker(wheel: Path) -> None:
+    """Applications importing accel_orm get its type hints (PEP 561)."""
+    assert "accel_orm/py.typed" in set(zipfile.ZipFile(wheel).namelist())
+
+
 def test_wheel_contains_the_migration_scripts(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "accel_orm/_migrations/env.py" in names

@@ -13,17 +13,18 @@ from sqlalchemy import Engine
 from tqdm import tqdm
 
 from accel_orm.api import deliver
+from accel_orm.config import resolve
 from accel_orm.db import get_engine
 
 
 @contextmanager
 def open_engine(args: argparse.Namespace, *, create: bool = False, **options: Any) -> Iterator[Engine]:
-    """The engine for ``--db`` (else the resolver), disposed when the command ends.
+    """The engine for ``--db`` (else the resolver, asked once), disposed when the command ends.
 
     Only commands that write pass ``create=True``: the others, given a path that holds no database, say so and
     create nothing.
     """
-    engine = get_engine(args.db, create=create, **options)
+    engine = get_engine(resolve(args.db), create=create, **options)
     try:
         yield engine
     finally:

@@ -7,7 +7,8 @@ import argparse
 from sqlalchemy import Engine, inspect
 
 from accel_orm.cli.common import open_engine
-from accel_orm.config import describe, resolve_url
+from accel_orm.config import resolve
+from accel_orm.db import database_of
 from accel_orm.sandbox import DEFAULT_READER_ROLE
 from accel_orm.schema import upgrade
 
@@ -18,7 +19,7 @@ def _print_schema_summary(engine: Engine) -> None:
         tables = sorted(set(inspect(connection).get_table_names()) - {"alembic_version"})
     head = upgrade.head_revision()
     marker = " (head)" if revision == head else f" (head is {head})"
-    print(f"database: {describe(engine.url)}")
+    print(f"database: {database_of(engine).describe()}")
     print(f"revision: {revision or 'none'}{marker if revision else ''}")
     print(f"tables:   {', '.join(tables) if tables else '(none)'}")
 
@@ -44,8 +45,9 @@ def cmd_db_downgrade(args: argparse.Namespace) -> int:
             lost = "; ".join(loss.describe() for loss in losses)
             if not args.yes:
                 raise ValueError(
-                    f"downgrading {describe(engine.url)} to {args.revision} would drop data: {lost}. Nothing was "
-                    f"changed. To go ahead, re-run with --yes (a backup is taken first, into {args.backup_dir})"
+                    f"downgrading {database_of(engine).describe()} to {args.revision} would drop data: {lost}. "
+                    "Nothing was changed. To go ahead, re-run with --yes (a backup is taken first, into "
+                    f"{args.backup_dir})"
                 )
             report = backup(engine, args.backup_dir)
             print(f"backup before the downgrade: {report.path}")
@@ -73,7 +75,7 @@ def cmd_db_history(args: argparse.Namespace) -> int:
 def cmd_db_create_reader_role(args: argparse.Namespace) -> int:
     from accel_orm.schema.reader_role import create_reader_role, require_postgresql
 
-    require_postgresql(resolve_url(args.db).get_backend_name())  # before anything opens (or creates) a file
+    require_postgresql(resolve(args.db).backend)  # before anything opens (or creates) a file
     with open_engine(args) as engine:
         print(create_reader_role(engine, args.name).to_text())
     return 0

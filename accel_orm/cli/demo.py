@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 
 from accel_orm.api import TestResultsDBHandler
 from accel_orm.cli.common import progress_bar, say
-from accel_orm.config import describe
-from accel_orm.db import session_scope
+from accel_orm.db import database_of, session_scope
 from accel_orm.demo_data import BATCH_SIZES, HARDWARE, MODELS, generate_history, injected_changes
 from accel_orm.models import TestResult
 from accel_orm.reports import render
@@ -42,7 +41,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if existing:
             say(
                 args,
-                f"{describe(engine.url)} already holds {existing:,} test results: reporting on them as they "
+                f"{database_of(engine).describe()} already holds {existing:,} test results: reporting on them as they "
                 "are (give --db a new file for a fresh demo).",
             )
         else:
@@ -50,7 +49,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             say(
                 args,
                 f"Storing {total:,} synthetic results ({len(MODELS)} models x {len(HARDWARE)} platforms x "
-                f"{args.days} days) in {describe(engine.url)} ...",
+                f"{args.days} days) in {database_of(engine).describe()} ...",
             )
             with progress_bar(args, total=total, unit="results", desc="storing") as bar:
                 stored = handler.store_test_results(generate_history(days=args.days), progress=bar.update)
@@ -58,6 +57,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         summary = summary_report(engine)
         counts = summary.sections[0].frame
+        assert counts is not None  # the summary's first section is the table counts
         print("\n## What is in the database\n")
         print(frame_to_markdown(counts))
         for metric in ("throughput", "latency"):

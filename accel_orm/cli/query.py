@@ -9,6 +9,7 @@ from datetime import datetime
 from accel_orm.changes.sections import changepoint_regressions_section, changes_section
 from accel_orm.cli.common import open_engine, write_output
 from accel_orm.compare import EXIT_REGRESSION
+from accel_orm.config import resolve
 from accel_orm.frames import run_read_only_sql, to_frame
 from accel_orm.metrics import METRICS as METRIC_TABLE
 from accel_orm.queries import hardware_comparison, model_comparison
@@ -35,7 +36,7 @@ CHANGE_METRICS = tuple(METRIC_TABLE)
 def _build_report(args: argparse.Namespace) -> Report:
     """Which report the flags ask for (first matching flag wins, in the order the old tool used)."""
     if args.sql is not None:
-        frame = run_read_only_sql(args.db, args.sql, reader_role=args.reader_role)
+        frame = run_read_only_sql(resolve(args.db), args.sql, reader_role=args.reader_role)
         return Report(title="SQL query", sections=[Section("Result", frame=frame, text=f"`{args.sql}`")])
     with open_engine(args) as engine:
         if args.report is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -125,7 +125,7 @@ class _Dimension:
 
 class _Models(_Dimension):
     def __init__(self) -> None:
-        super().__init__(Model.__table__, "model_id", ("model_name",))
+        super().__init__(cast(Table, Model.__table__), "model_id", ("model_name",))
 
     def keys_of_batch(self, columns: dict[str, list[Any]]) -> list[Hashable]:
         return columns["model_name"]
@@ -148,7 +148,7 @@ def _hardware_key(hardware_type: str, device_name: str | None) -> tuple[str, str
 
 class _Hardware(_Dimension):
     def __init__(self) -> None:
-        super().__init__(HardwarePlatform.__table__, "hardware_id", ("hardware_type", "device_name"))
+        super().__init__(cast(Table, HardwarePlatform.__table__), "hardware_id", ("hardware_type", "device_name"))
 
     def keys_of_batch(self, columns: dict[str, list[Any]]) -> list[Hashable]:
         return [_hardware_key(t, d) for t, d in zip(columns["hardware_type"], columns["device_name"], strict=True)]

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import duckdb
 import numpy as np
 import pyarrow as pa
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Select, Table, func, select
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects.postgresql import Insert as PGInsert
@@ -44,7 +44,7 @@ class FactWriter(Protocol):
 
 class DuckDBWriter:
     def allocate_test_ids(self, connection: Connection, count: int) -> np.ndarray:
-        raw = connection.connection.driver_connection
+        raw: Any = connection.connection.driver_connection
         # On the transaction's own DuckDB connection, fetched as one NumPy array rather than as Python rows.
         result = raw.execute(f"SELECT nextval('{TEST_ID_SEQUENCE.name}') AS id FROM range(?)", [count]).fetchnumpy()
         return result["id"].astype(np.int64)
@@ -56,11 +56,11 @@ class DuckDBWriter:
             {name: pa.array(values, type=arrow_type(table.c[name].type)) for name, values in columns.items()}
         )
         view = f"accel_orm_incoming_{table.name}"
-        raw = connection.connection.driver_connection
+        raw: Any = connection.connection.driver_connection
         raw.register(view, arrow)
         try:
             names = list(columns)
-            source = select(*[sa_column(name) for name in names]).select_from(sa_table(view))
+            source: Select = select(*[sa_column(name) for name in names]).select_from(sa_table(view))
             target = names
             if table.name == "test_results" and "test_date" not in columns:
                 # test_date ('YYYY-MM-DD') is derived from the timestamp; DuckDB formats it faster than Python.
@@ -98,7 +98,7 @@ class PostgresWriter:
         copy_sql = pg_sql.SQL("COPY {} ({}) FROM STDIN").format(
             pg_sql.Identifier(table.name), pg_sql.SQL(", ").join(pg_sql.Identifier(name) for name in names)
         )
-        raw = connection.connection.driver_connection
+        raw: Any = connection.connection.driver_connection
         with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
             for row in zip(*values, strict=True):
                 copy.write_row(row)

@@ -66,8 +66,8 @@ class Committer:
         if not self.dry_run:
             ensure_test_result_partitions(self.engine, [moment for f in group for moment in f.timestamps])
         try:
-            with translate_errors(self.engine.url), connection.begin() as transaction:
-                with translate_errors(self.engine.url):  # a refusal becomes a ConstraintViolationError here
+            with translate_errors(self.engine), connection.begin() as transaction:
+                with translate_errors(self.engine):  # a refusal becomes a ConstraintViolationError here
                     outcome = self._store(connection, group, validated)
                 if self.dry_run:
                     transaction.rollback()

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 
 from accel_orm.ingest.writers import FactWriter
 from accel_orm.models import ImportLedger
 
 _LOOKUP_CHUNK = 5_000
-LEDGER = ImportLedger.__table__
+LEDGER = cast(Table, ImportLedger.__table__)
 
 
 @dataclass(frozen=True)

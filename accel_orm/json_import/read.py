@@ -106,8 +106,8 @@ def _validate_together(candidates: list[PendingFile], now: datetime) -> tuple[li
     for index, moment in zip(checked.batch.positions, checked.batch.test["timestamp"], strict=True):
         candidates[owners[index]].timestamps.append(moment)
     valid = [f for f in candidates if f.status is None]
-    index = {position: i for i, position in enumerate(checked.batch.positions)}
-    return valid, ValidatedItems(checked.batch, index)
+    batch_index = {position: i for i, position in enumerate(checked.batch.positions)}
+    return valid, ValidatedItems(checked.batch, batch_index)
 
 
 def _invalid_reason(problems: dict[int, list[str]], total: int) -> str:

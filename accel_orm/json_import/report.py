@@ -7,6 +7,7 @@ functions of the report, so everything the command shows can be tested from Pyth
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -151,7 +152,7 @@ class MigrationReport:
             )
         return "\n\n".join(sections) + "\n"
 
-    def write_markdown(self, path: str | Path) -> Path:
+    def write_markdown(self, path: str | os.PathLike[str]) -> Path:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(self.to_markdown(), encoding="utf-8")

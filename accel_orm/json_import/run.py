@@ -29,8 +29,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
 
-from accel_orm.config import describe
-from accel_orm.db import translate_errors
+from accel_orm.db import database_of, translate_errors
 from accel_orm.json_import import plan, read
 from accel_orm.json_import.archive import FileActionError, archive_and_delete
 from accel_orm.json_import.commit import Committer
@@ -76,7 +75,7 @@ def migrate_json(
     archive = check_archive_dir(archive_dir, roots) if archive_dir is not None else None
     report = MigrationReport(
         directories=roots,
-        database=describe(engine.url),
+        database=database_of(engine).describe(),
         started_at=utc_now(),
         dry_run=dry_run,
         archive_dir=archive,
@@ -117,7 +116,7 @@ class _Migration:
     def run_batch(self, found: Sequence[FoundFile]) -> None:
         files, data = self._read(found)
         originals, copies = plan.split_copies(files, self.first_by_hash)
-        with translate_errors(self.engine.url), self.engine.connect() as connection:
+        with translate_errors(self.engine), self.engine.connect() as connection:
             plan.mark_ledgered(connection, originals)
             # End the read transaction: on PostgreSQL creating a month partition must not wait for it.
             connection.rollback()

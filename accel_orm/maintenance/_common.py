@@ -15,8 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, select
 
-from accel_orm.config import describe, duckdb_file
-from accel_orm.db import translate_errors
+from accel_orm.db import database_of, translate_errors
 from accel_orm.models import Base
 
 Progress = Callable[[str], None]
@@ -40,10 +39,10 @@ def is_postgresql(engine: Engine) -> bool:
 
 def require_duckdb_file(engine: Engine, job: str) -> Path:
     """The engine's DuckDB file; file-level jobs make no sense for in-memory databases."""
-    path = duckdb_file(engine.url)
-    if path is None:
-        raise ValueError(f"{job} needs a DuckDB file or PostgreSQL; {describe(engine.url)} is an in-memory database")
-    return path
+    database = database_of(engine)
+    if database.path is None:
+        raise ValueError(f"{job} needs a DuckDB file or PostgreSQL; {database.describe()} is an in-memory database")
+    return database.path
 
 
 def quote_identifier(name: str) -> str:
@@ -94,7 +93,7 @@ def duckdb_raw(engine: Engine) -> Iterator[tuple[Connection, Any]]:
     Opening it goes through the engine, so a file held by another writer is waited for with the engine's lock
     retry. DuckDB errors raised by raw statements are turned into :class:`DatabaseError` naming the file.
     """
-    with translate_errors(engine.url), engine.connect() as connection:
+    with translate_errors(engine), engine.connect() as connection:
         yield connection, connection.connection.driver_connection
 
 

@@ -63,8 +63,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, ColumnElement, Executable
 
-from accel_orm.config import describe
-from accel_orm.db import translate_errors
+from accel_orm.db import database_of, translate_errors
 from accel_orm.errors import DatabaseError
 from accel_orm.maintenance._common import (
     Progress,
@@ -147,7 +146,7 @@ def archive(
     directory = Path(to_dir).expanduser().resolve()
     directory.mkdir(parents=True, exist_ok=True)
     before = month_start((now or utc_now()) - timedelta(days=older_than_days))
-    result = ArchiveReport(database=describe(engine.url), archive_dir=directory, before=before)
+    result = ArchiveReport(database=database_of(engine).describe(), archive_dir=directory, before=before)
     run = f"{utc_now():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     if is_duckdb(engine):
         _archive_duckdb(engine, directory, before, run, result, progress)
@@ -347,7 +346,7 @@ def _export_all(mover: _ParquetMover, result: ArchiveReport) -> None:
 def _archive_postgresql(
     engine: Engine, directory: Path, before: datetime, run: str, result: ArchiveReport, progress: Progress | None
 ) -> None:
-    with translate_errors(engine.url), engine.connect() as connection:
+    with translate_errors(engine), engine.connect() as connection:
         partitions = _closed_partitions(connection, before)
         months = sorted(set(partitions) | set(_months_with_rows(connection, before)))
         connection.rollback()
@@ -398,7 +397,7 @@ def _archive_pg_month(
 ) -> None:
     end = month_start(month + timedelta(days=32))
     mover = _ParquetMover(duck, directory, run, progress)
-    with translate_errors(engine.url), engine.connect() as connection:
+    with translate_errors(engine), engine.connect() as connection:
         connection = connection.execution_options(isolation_level="REPEATABLE READ")
         try:
             with connection.begin():

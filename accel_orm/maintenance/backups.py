@@ -33,8 +33,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from accel_orm.config import describe
-from accel_orm.db import translate_errors
+from accel_orm.db import database_of, translate_errors
 from accel_orm.errors import DatabaseError
 from accel_orm.maintenance._common import (
     Progress,
@@ -180,20 +179,13 @@ def _backup_duckdb(engine: Engine, target: Path, progress: Progress | None) -> B
         for leftover in (partial, partial.with_name(partial.name + ".wal")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
-    return BackupReport(
-        database=describe(engine.url),
-        engine="duckdb",
-        path=target,
-        size_bytes=target.stat().st_size,
-        row_counts=counts,
-        tool="DuckDB COPY FROM DATABASE",
-    )
+    return _written(engine, target, tool="DuckDB COPY FROM DATABASE", row_counts=counts)
 
 
 def _backup_postgresql(
     engine: Engine, target: Path, pg_dump: str | os.PathLike[str] | None, progress: Progress | None
 ) -> BackupReport:
-    with translate_errors(engine.url), engine.connect() as connection:
+    with translate_errors(engine), engine.connect() as connection:
         server_version = int(connection.execute(text("SHOW server_version_num")).scalar_one())
     tool = Path(pg_dump) if pg_dump is not None else find_pg_tool("pg_dump", server_version // 10000)
     url = engine.url.set(drivername="postgresql", password=None)
@@ -212,12 +204,18 @@ def _backup_postgresql(
     finally:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
+    return _written(engine, target, tool=f"{tool} --format=custom")
+
+
+def _written(engine: Engine, target: Path, *, tool: str, row_counts: dict[str, int] | None = None) -> BackupReport:
+    """The report of a backup file just put in place."""
     return BackupReport(
-        database=describe(engine.url),
-        engine="postgresql",
+        database=database_of(engine).describe(),
+        engine=engine.dialect.name,
         path=target,
         size_bytes=target.stat().st_size,
-        tool=f"{tool} --format=custom",
+        row_counts=row_counts or {},
+        tool=tool,
     )
 
 

@@ -32,8 +32,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select, text
 
-from accel_orm.config import describe
-from accel_orm.db import translate_errors
+from accel_orm.db import database_of, translate_errors
 from accel_orm.errors import DatabaseError
 from accel_orm.maintenance._common import (
     Progress,
@@ -101,7 +100,7 @@ def _optimize_duckdb(engine: Engine, progress: Progress | None) -> OptimizeRepor
     path = require_duckdb_file(engine, "optimize")
     compact = path.with_name(f".{path.name}.compact-{uuid.uuid4().hex[:8]}")
     keep = path.with_name(f".{path.name}.pre-optimize-{uuid.uuid4().hex[:8]}")
-    result = OptimizeReport(database=describe(engine.url), engine="duckdb", size_before=None, size_after=None)
+    result = OptimizeReport(database=database_of(engine).describe(), engine="duckdb", size_before=None, size_after=None)
     try:
         with duckdb_raw(engine) as (_connection, raw):
             raw.execute("CHECKPOINT")  # the size to beat includes everything the WAL held
@@ -140,7 +139,7 @@ def _reopen_and_analyze(engine: Engine, path: Path, keep: Path) -> dict[str, int
     except BaseException:
         os.replace(keep, path)
         raise
-    with translate_errors(engine.url), connection:
+    with translate_errors(engine), connection:
         counts = table_counts(connection)
         connection.execute(text("ANALYZE"))
         connection.commit()
@@ -170,14 +169,14 @@ def _verify_copy(raw: object, counts: dict[str, int], sequences: dict[str, int |
 def _optimize_postgresql(engine: Engine, *, full: bool, progress: Progress | None) -> OptimizeReport:
     size = select(func.pg_database_size(func.current_database()))
     statement = "VACUUM (FULL, ANALYZE)" if full else "VACUUM (ANALYZE)"
-    with translate_errors(engine.url), engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with translate_errors(engine), engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         before = conn.execute(size).scalar_one()
         report(progress, f"running {statement}")
         conn.execute(text(statement))
         after = conn.execute(size).scalar_one()
         counts = table_counts(conn)
     return OptimizeReport(
-        database=describe(engine.url),
+        database=database_of(engine).describe(),
         engine="postgresql",
         size_before=before,
         size_after=after,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -35,8 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import RelationshipDirection
 
-from accel_orm.config import describe
-from accel_orm.db import translate_errors
+from accel_orm.db import database_of, translate_errors
 from accel_orm.maintenance._common import APP_TABLES, Progress, report
 from accel_orm.models import COMPATIBILITY_STATUSES, COMPATIBLE_STATUSES, Base, HardwareCompatibility
 from accel_orm.schema import upgrade
@@ -99,10 +98,10 @@ class IntegrityReport:
 
 def check_integrity(engine: Engine, *, progress: Progress | None = None) -> IntegrityReport:
     """Check schema revision, schema-vs-models, every reference and every data rule; never modifies anything."""
-    with translate_errors(engine.url), engine.connect() as connection:
+    with translate_errors(engine), engine.connect() as connection:
         state, revision = upgrade.schema_state(connection)
         result = IntegrityReport(
-            database=describe(engine.url),
+            database=database_of(engine).describe(),
             schema_state=state.value,
             revision=revision,
             head=upgrade.head_revision(),
@@ -221,16 +220,17 @@ def _constraint_checks() -> Iterator[_Probe]:
     for table in APP_TABLES:
         for column in _non_negative_columns(table):
             yield _rows_probe(table, f"{table.name}.{column.name} negative", column < 0, column)
-    score = HardwareCompatibility.__table__.c.compatibility_score
+    compatibility = cast(Table, HardwareCompatibility.__table__)
+    score = compatibility.c.compatibility_score
     yield _rows_probe(
-        HardwareCompatibility.__table__,
+        compatibility,
         "hardware_compatibility.compatibility_score outside 0..1",
         or_(score < 0, score > 1),
         score,
     )
-    status = HardwareCompatibility.__table__.c.compatibility_status
+    status = compatibility.c.compatibility_status
     yield _rows_probe(
-        HardwareCompatibility.__table__,
+        compatibility,
         f"hardware_compatibility.compatibility_status not in {', '.join(COMPATIBILITY_STATUSES)}",
         and_(status.is_not(None), not_(status.in_(COMPATIBILITY_STATUSES))),
         status,
@@ -271,7 +271,7 @@ def _rows_probe(table: Table, name: str, condition: ColumnElement[bool], column:
 
 
 def _duplicates_probe(table: Table, index: Index) -> _Probe:
-    expressions = list(index.expressions)
+    expressions = [cast(ColumnElement[Any], expression) for expression in index.expressions]  # bound to table
     keys = [expression.label(f"k{position}") for position, expression in enumerate(expressions)]
     duplicated = select(*keys, func.count().label("n")).select_from(table).group_by(*expressions)
     duplicated = duplicated.having(func.count() > 1)

@@ -11,8 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, func, select
 
-from accel_orm.config import describe, duckdb_file
-from accel_orm.db import translate_errors
+from accel_orm.db import database_of, translate_errors
 from accel_orm.maintenance._common import Progress, file_size, format_bytes, is_postgresql, report, table_counts
 from accel_orm.models import HardwarePlatform, Model, TestResult
 
@@ -49,8 +48,8 @@ class StatsReport:
 
 def generate_stats(engine: Engine, *, top: int = TOP, progress: Progress | None = None) -> StatsReport:
     """Table counts, the ``top`` most-tested models and hardware, the test-result date range and the size."""
-    result = StatsReport(database=describe(engine.url), engine=engine.dialect.name)
-    with translate_errors(engine.url), engine.connect() as connection:
+    result = StatsReport(database=database_of(engine).describe(), engine=engine.dialect.name)
+    with translate_errors(engine), engine.connect() as connection:
         report(progress, "counting rows")
         result.table_counts = table_counts(connection)
         report(progress, "ranking models and hardware")
@@ -62,7 +61,7 @@ def generate_stats(engine: Engine, *, top: int = TOP, progress: Progress | None 
         if is_postgresql(engine):
             result.size_bytes = connection.execute(select(func.pg_database_size(func.current_database()))).scalar_one()
         connection.rollback()
-    path = duckdb_file(engine.url)
+    path = database_of(engine).path
     if path is not None:
         result.size_bytes = file_size(path)
     return result

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Double, Select, func, select
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import Label, _anonymous_label
 from sqlalchemy.sql.selectable import CTE
 
@@ -108,12 +109,12 @@ def filter_performance(
     return stmt.where(*conditions) if conditions else stmt
 
 
-def mean(expression: ColumnElement[Any]) -> ColumnElement[float]:
+def mean(expression: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[float]:
     """``avg(expression)`` typed as a double, so result types (and empty frames) are floats on both engines."""
     return func.avg(expression, type_=Double())
 
 
-def nonzero(expression: ColumnElement[Any]) -> ColumnElement[float]:
+def nonzero(expression: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[float]:
     """``nullif(expression, 0)``: a divisor that turns division by zero into NULL on both engines."""
     return func.nullif(expression, 0, type_=Double())
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import ColumnElement, Double, Select, and_, case, false, func, or_, select, true
 from sqlalchemy.sql.selectable import CTE
@@ -158,7 +159,7 @@ def _regressions(
 
     change = stats.c.current - stats.c.previous
     percent_change = change / nonzero(stats.c.previous) * 100.0
-    z_score = func.abs(change, type_=Double()) / nonzero(stats.c.previous_std)
+    z_score = cast(ColumnElement[float], func.abs(change, type_=Double()) / nonzero(stats.c.previous_std))
     is_regression = and_(
         stats.c.current_n >= min_samples,
         stats.c.previous_n >= min_samples,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from accel_orm import queries
-from accel_orm.config import describe
+from accel_orm.db import database_of
 from accel_orm.frames import compatibility_frame, to_frame
 from accel_orm.metrics import get_metric
 from accel_orm.queries.summary import hardware_summary, performance_summary, recent_failures, table_counts
@@ -138,8 +139,9 @@ def trend_section(
 ) -> Section:
     definition = get_metric(metric)
     frame = to_frame(queries.trend(model_name=model, metric=metric, since=since), engine)
-    per_hardware = (
-        frame.groupby(["bucket", "hardware_type"], as_index=False)["value"].mean() if not frame.empty else frame
+    per_hardware = cast(  # as_index=False keeps a DataFrame
+        pd.DataFrame,
+        frame.groupby(["bucket", "hardware_type"], as_index=False)["value"].mean() if not frame.empty else frame,
     )
     subject = model or "all models"
     chart = charts.throughput_trend_chart(
@@ -158,7 +160,7 @@ def summary_report(engine: Engine) -> Report:
     counts = to_frame(table_counts(), engine)
     since = utc_now() - pd.Timedelta(days=TREND_DAYS)
     sections = [
-        Section("Database", frame=counts, text=f"Database: {describe(engine.url)}"),
+        Section("Database", frame=counts, text=f"Database: {database_of(engine).describe()}"),
         regressions_section(engine),
         regressions_section(engine, metric="latency"),
         Section("Hardware platforms", frame=to_frame(hardware_summary(), engine)),

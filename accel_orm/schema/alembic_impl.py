@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ClauseElement
 try:  # Alembic >= 1.12
     from alembic.ddl._autogen import ComparisonResult
 except ImportError:  # pragma: no cover - older Alembic
-    from alembic.ddl.impl import ComparisonResult  # type: ignore[attr-defined,no-redef]
+    from alembic.ddl.impl import ComparisonResult
 
 _NOISE = re.compile(r"[\s()\"]|::[a-z ]+|cast|asvarchar|ascharactervarying")
 

@@ -26,6 +26,7 @@ from accel_orm.json_import.shapes.common import (
     source_details,
     timestamp_from_name,
 )
+from accel_orm.json_import.shapes.shape import Shape
 
 _MODEL_ARGUMENT = re.compile(r"""['"]--model['"],\s*['"]([^'"]+)['"]""")
 
@@ -45,6 +46,13 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
             [], skip_reason="progress log with no failed benchmarks, not results (nothing measured here)", notes=notes
         )
     return ShapeOutput(results, notes=notes)
+
+
+def recognises(data: Mapping[str, Any], _name: str) -> bool:
+    return "failed_benchmarks" in data or "completed_benchmarks" in data
+
+
+SHAPE = Shape("benchmark_progress", recognises, parse=parse)
 
 
 def _failed_result(entry: Mapping[str, Any], path: Path, run_timestamp: str | None, run_id: Any) -> dict[str, Any]:

@@ -21,10 +21,12 @@ from accel_orm.json_import.shapes.common import (
     as_number,
     failed_fields,
     first_timestamp,
+    mapping_at,
     source_details,
     success_fields,
     timestamp_from_name,
 )
+from accel_orm.json_import.shapes.shape import Shape
 
 
 def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
@@ -37,8 +39,16 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
     return ShapeOutput(results)
 
 
+def recognises(data: Mapping[str, Any], _name: str) -> bool:
+    tests = data.get("tests")
+    return isinstance(tests, list) and any(isinstance(t, Mapping) and "browser" in t for t in tests)
+
+
+SHAPE = Shape("browser_comparison", recognises, parse=parse)
+
+
 def _test_result(data: Mapping[str, Any], test: Mapping[str, Any], path: Path, timestamp: str | None) -> dict[str, Any]:
-    performance = test.get("performance") if isinstance(test.get("performance"), Mapping) else {}
+    performance = mapping_at(test, "performance")
     compute_shaders = test.get("compute_shaders")
     outcome = success_fields() if test.get("success") is True else failed_fields(test.get("error"))
     return {

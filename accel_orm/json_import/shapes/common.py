@@ -87,6 +87,12 @@ class ShapeOutput:
 # --------------------------------------------------------------------------------------------------------------
 
 
+def mapping_at(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """``data[key]`` when it is an object, else an empty one: the files leave blocks out or write null."""
+    value = data.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
 def as_number(value: Any) -> float | None:
     """``value`` as a float if it is a real number (or a numeric string), else None.
 

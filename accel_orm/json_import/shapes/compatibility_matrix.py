@@ -44,6 +44,7 @@ from accel_orm.json_import.shapes.common import (
     source_details,
     timestamp_from_name,
 )
+from accel_orm.json_import.shapes.shape import Shape
 
 STATUS_LIMITED = "Limited"
 
@@ -71,6 +72,18 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
     if not_hardware:
         reason += f"; model names used as hardware keys: {sorted(set(not_hardware))}"
     return ShapeOutput([], skip_reason=reason, notes=notes)
+
+
+def recognises(data: Mapping[str, Any], _name: str) -> bool:
+    families = data.get("model_families")
+    if not isinstance(families, Mapping):
+        return False
+    if not families:
+        return "hardware_types" in data
+    return all(isinstance(v, Mapping) and "hardware_compatibility" in v for v in families.values())
+
+
+SHAPE = Shape("compatibility_matrix", recognises, parse=parse)
 
 
 def _cell_results(

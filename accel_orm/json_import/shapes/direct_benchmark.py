@@ -27,6 +27,7 @@ from accel_orm.json_import.shapes.common import (
     success_fields,
     timestamp_from_name,
 )
+from accel_orm.json_import.shapes.shape import Shape
 
 
 def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
@@ -36,6 +37,13 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
         return ShapeOutput([], skip_reason="direct benchmark with no batch results")
     results = [_batch_result(data, key, entry, path) for key, entry in batches.items() if isinstance(entry, Mapping)]
     return ShapeOutput(results)
+
+
+def recognises(data: Mapping[str, Any], _name: str) -> bool:
+    return isinstance(data.get("batch_results"), Mapping) and "model" in data and "hardware" in data
+
+
+SHAPE = Shape("direct_benchmark", recognises, parse=parse)
 
 
 def _batch_result(data: Mapping[str, Any], key: str, entry: Mapping[str, Any], path: Path) -> dict[str, Any]:
@@ -57,7 +65,7 @@ def _batch_result(data: Mapping[str, Any], key: str, entry: Mapping[str, Any], p
     }
     samples = entry.get("latencies_ms")
     stats, dropped = latency_stats_ms(samples) if isinstance(samples, list) else ({}, 0)
-    if stats:
+    if stats and isinstance(samples, list):
         performance.update(stats)
         details["latency_samples"] = len(samples) - dropped
     else:

@@ -29,12 +29,14 @@ from accel_orm.json_import.shapes.common import (
     failed_fields,
     first_timestamp,
     load_json_quietly,
+    mapping_at,
     model_facts,
     models_map,
     source_details,
     success_fields,
     timestamp_from_name,
 )
+from accel_orm.json_import.shapes.shape import Shape
 
 
 def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
@@ -47,11 +49,18 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
     return ShapeOutput(results, notes=notes)
 
 
+def recognises(data: Mapping[str, Any], _name: str) -> bool:
+    return isinstance(data.get("stats"), Mapping) and ("model_results" in data or "detailed_results" in data)
+
+
+SHAPE = Shape("functionality", recognises, parse=parse)
+
+
 def results_from_block(
     block: Mapping[str, Any], path: Path, models: Mapping[str, Mapping[str, Any]], **extra_details: Any
 ) -> list[dict[str, Any]]:
     """Results of one functionality block; shared with the orchestrator, which holds a copy of this block."""
-    stats = block.get("stats") if isinstance(block.get("stats"), Mapping) else {}
+    stats = mapping_at(block, "stats")
     timestamp = first_timestamp(stats.get("timestamp"), timestamp_from_name(path.name))
     results: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()

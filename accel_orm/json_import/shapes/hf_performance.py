@@ -27,6 +27,7 @@ from accel_orm.json_import.shapes.common import (
     as_number,
     failed_fields,
     first_timestamp,
+    mapping_at,
     normalize_hardware,
     seconds_to_ms,
     simulation_fields,
@@ -34,6 +35,7 @@ from accel_orm.json_import.shapes.common import (
     success_fields,
     timestamp_from_name,
 )
+from accel_orm.json_import.shapes.shape import Shape
 
 # Status-key prefixes naming a platform, and the hardware type each stands for.
 _PLATFORM_PREFIXES: dict[str, str] = {
@@ -52,8 +54,8 @@ _FAILURE_PREFIXES = ("error", "failed")
 
 def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
     """Functionality results per tested platform, plus the CUDA benchmark when present."""
-    results_block = data.get("results") if isinstance(data.get("results"), Mapping) else {}
-    status = results_block.get("status") if isinstance(results_block.get("status"), Mapping) else {}
+    results_block = mapping_at(data, "results")
+    status = mapping_at(results_block, "status")
     base = _base(data, results_block, path)
     examples = _examples_by_hardware(results_block.get("examples"))
     results: list[dict[str, Any]] = []
@@ -72,9 +74,23 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
     return ShapeOutput(results, notes=tuple(notes))
 
 
+def recognises(data: Mapping[str, Any], _name: str) -> bool:
+    results = data.get("results")
+    metadata = data.get("metadata")
+    return (
+        isinstance(results, Mapping)
+        and isinstance(results.get("status"), Mapping)
+        and isinstance(metadata, Mapping)
+        and ("test_file" in metadata or "model" in metadata)
+    )
+
+
+SHAPE = Shape("hf_performance", recognises, parse=parse)
+
+
 def _base(data: Mapping[str, Any], results_block: Mapping[str, Any], path: Path) -> dict[str, Any]:
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), Mapping) else {}
-    inner = results_block.get("metadata") if isinstance(results_block.get("metadata"), Mapping) else {}
+    metadata = mapping_at(data, "metadata")
+    inner = mapping_at(results_block, "metadata")
     skill = metadata.get("model") if isinstance(metadata.get("model"), str) else None
     model_type = skill.removeprefix("hf_") if skill else None
     return {

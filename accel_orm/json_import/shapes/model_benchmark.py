@@ -25,6 +25,7 @@ from accel_orm.json_import.shapes.common import (
     success_fields,
     timestamp_from_name,
 )
+from accel_orm.json_import.shapes.shape import Shape
 
 
 def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
@@ -35,6 +36,13 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
     base = _base(data, path)
     results = [_batch_result(base, key, entry) for key, entry in batches.items() if isinstance(entry, Mapping)]
     return ShapeOutput(results)
+
+
+def recognises(data: Mapping[str, Any], _name: str) -> bool:
+    return isinstance(data.get("batch_sizes"), Mapping) and ("hardware_key" in data or "hardware" in data)
+
+
+SHAPE = Shape("model_benchmark", recognises, parse=parse)
 
 
 def _base(data: Mapping[str, Any], path: Path) -> dict[str, Any]:

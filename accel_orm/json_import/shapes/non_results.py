@@ -12,11 +12,36 @@ left alone:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from accel_orm.json_import.shapes.detect import BENCHMARK_CONFIG, BENCHMARK_MODELS, BENCHMARK_SUMMARY
+from accel_orm.json_import.shapes.shape import Shape
+
+_CONFIG_KEYS = frozenset(
+    {"warmup_iterations", "benchmark_iterations", "models_set", "verify_functionality", "timeout", "parallel"}
+)
+
+
+def is_config(data: Mapping[str, Any], _name: str) -> bool:
+    return isinstance(data.get("batch_sizes"), list) and bool(_CONFIG_KEYS & data.keys())
+
+
+def is_summary(data: Mapping[str, Any], name: str) -> bool:
+    families = data.get("model_families")
+    if not isinstance(families, Mapping):
+        return False
+    if "performance_comparison" in data:
+        return True
+    if families:
+        return all(isinstance(v, Mapping) and "models_tested" in v for v in families.values())
+    return "summary" in name
+
+
+def is_model_list(data: Mapping[str, Any], _name: str) -> bool:
+    return bool(data) and all(
+        isinstance(v, Mapping) and "name" in v and ("family" in v or "modality" in v) for v in data.values()
+    )
 
 
 def config_reason(_data: Any, _path: Path) -> str:
@@ -41,8 +66,6 @@ def summary_reason(data: Any, path: Path) -> str:
     )
 
 
-REASONS: Mapping[str, Callable[[Any, Path], str]] = {
-    BENCHMARK_CONFIG: config_reason,
-    BENCHMARK_MODELS: models_reason,
-    BENCHMARK_SUMMARY: summary_reason,
-}
+BENCHMARK_CONFIG = Shape("benchmark_config", is_config, skip_reason=config_reason)
+BENCHMARK_MODELS = Shape("benchmark_models", is_model_list, skip_reason=models_reason)
+BENCHMARK_SUMMARY = Shape("benchmark_summary", is_summary, skip_reason=summary_reason)

@@ -27,6 +27,8 @@ What real results it holds, and how each is imported (decided from the two files
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -38,12 +40,14 @@ from accel_orm.json_import.shapes.common import (
     first_timestamp,
     is_known_hardware,
     load_json_quietly,
+    mapping_at,
     model_facts,
     models_map,
     normalize_hardware,
     source_details,
     timestamp_from_name,
 )
+from accel_orm.json_import.shapes.shape import Shape
 
 _FAILED_STATUSES = frozenset({"error", "failed"})
 
@@ -63,6 +67,13 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
     return ShapeOutput([], skip_reason=reason, notes=tuple(notes))
 
 
+def recognises(data: Mapping[str, Any], _name: str) -> bool:
+    return "performance_benchmarks" in data or "functionality_verification" in data
+
+
+SHAPE = Shape("orchestrator_results", recognises, parse=parse)
+
+
 def _functionality(
     data: Mapping[str, Any],
     path: Path,
@@ -70,14 +81,14 @@ def _functionality(
     results: list[dict[str, Any]],
     notes: list[str],
 ) -> None:
-    blocks = data.get("functionality_verification")
-    if not isinstance(blocks, Mapping):
+    blocks = mapping_at(data, "functionality_verification")
+    if not blocks:
         return
     originals = _json_files(path.parent / "functionality", "*.json")
     for hardware, block in blocks.items():
         if not isinstance(block, Mapping) or not block:
             continue
-        original = _find_equal(originals, lambda doc, b=block: doc == b)
+        original = _find_equal(originals, functools.partial(operator.eq, block))
         if original is not None:
             notes.append(f"functionality_verification[{hardware!r}] is a copy of {_relative(original, path)}")
             continue
@@ -91,8 +102,8 @@ def _performance(
     results: list[dict[str, Any]],
     notes: list[str],
 ) -> None:
-    blocks = data.get("performance_benchmarks")
-    if not isinstance(blocks, Mapping):
+    blocks = mapping_at(data, "performance_benchmarks")
+    if not blocks:
         return
     originals = _json_files(path.parent / "performance", "**/benchmark_results.json")
     for family, block in blocks.items():

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from accel_orm.json_import.shapes.common import ShapeOutput, as_number, first_timestamp, source_details, success_fields
+from accel_orm.json_import.shapes.shape import Shape
 from accel_orm.runs.machine import fingerprint
 
 TEST_TYPE = "benchmark"
@@ -163,3 +164,6 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
             results.append(result)
     skip = None if results else "pytest-benchmark file with no benchmarks"
     return ShapeOutput(results, skip_reason=skip)
+
+
+SHAPE = Shape("pytest_benchmark", lambda data, _name: is_pytest_benchmark(data), parse=parse)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -19,7 +19,6 @@ from accel_orm.json_import.shapes import (
     benchmark_progress,
     browser_comparison,
     compatibility_matrix,
-    detect,
     direct_benchmark,
     functionality,
     hf_performance,
@@ -32,28 +31,48 @@ from accel_orm.json_import.shapes import (
     web_platform,
 )
 from accel_orm.json_import.shapes.common import REQUIRED_KEYS, ShapeOutput, finalize_result
+from accel_orm.json_import.shapes.shape import Parser, Shape
 
 logger = logging.getLogger(__name__)
 
-Parser = Callable[[Any, Path], ShapeOutput]
+# Every known kind of file, ONE line each, in the order they are tried: from the most specific content to the
+# most generic. Several tools wrote files with the same name (three different things are called
+# ``benchmark_results.json``), so the content decides; a shape consults the file name only to break a tie the
+# content cannot (an empty compatibility matrix and an empty summary both hold nothing but ``model_families: {}``).
+REGISTERED: tuple[Shape, ...] = (
+    seed_results.SHAPE,
+    pytest_benchmark.SHAPE,
+    direct_benchmark.SHAPE,
+    model_benchmark.SHAPE,
+    non_results.BENCHMARK_CONFIG,
+    orchestrator_results.SHAPE,
+    runner_results.SHAPE,
+    functionality.SHAPE,
+    benchmark_progress.SHAPE,
+    non_results.BENCHMARK_SUMMARY,
+    compatibility_matrix.SHAPE,
+    web_platform.SHAPE,
+    browser_comparison.SHAPE,
+    hf_performance.SHAPE,
+    non_results.BENCHMARK_MODELS,
+)
 
 SHAPES: Mapping[str, Parser] = MappingProxyType(
-    {
-        detect.DIRECT_BENCHMARK: direct_benchmark.parse,
-        detect.MODEL_BENCHMARK: model_benchmark.parse,
-        detect.RUNNER_RESULTS: runner_results.parse,
-        detect.ORCHESTRATOR_RESULTS: orchestrator_results.parse,
-        detect.COMPATIBILITY_MATRIX: compatibility_matrix.parse,
-        detect.WEB_PLATFORM: web_platform.parse,
-        detect.BROWSER_COMPARISON: browser_comparison.parse,
-        detect.HF_PERFORMANCE: hf_performance.parse,
-        detect.FUNCTIONALITY: functionality.parse,
-        detect.BENCHMARK_PROGRESS: benchmark_progress.parse,
-        detect.SEED_RESULTS: seed_results.parse,
-        detect.PYTEST_BENCHMARK: pytest_benchmark.parse,
-    }
+    {shape.name: shape.parse for shape in REGISTERED if shape.parse is not None}
 )
 """Every shape that can carry results, mapped to its parser ``(parsed_json, path) -> ShapeOutput``."""
+
+
+def detect_shape(data: Any, path: Path | None = None) -> Shape | None:
+    """The first registered shape that recognises ``data`` (parsed JSON), or None when no known tool wrote it."""
+    is_list = isinstance(data, list)
+    if not is_list and not isinstance(data, Mapping):
+        return None
+    name = path.name.lower() if path is not None else ""
+    for shape in REGISTERED:
+        if (shape.lists or not is_list) and shape.recognises(data, name):
+            return shape
+    return None
 
 
 @dataclass(frozen=True)
@@ -89,18 +108,18 @@ def parse_bytes(path: Path, raw: bytes) -> ParsedFile:
     data, problem = _load(raw)
     if problem is not None:
         return ParsedFile(path, None, [], problem)
-    shape = detect.detect_shape(data, path)
-    if shape in non_results.REASONS:
-        return ParsedFile(path, None, [], non_results.REASONS[shape](data, path))
-    parser = SHAPES.get(shape) if shape is not None else None
-    if parser is None:
+    shape = detect_shape(data, path)
+    if shape is None:
         return ParsedFile(path, None, [], _unrecognised(data))
+    if shape.skip_reason is not None:
+        return ParsedFile(path, None, [], shape.skip_reason(data, path))
+    parser = SHAPES[shape.name]  # looked up here, so a test can swap a parser
     try:
         output = parser(data, path)
     except Exception as exc:  # a parser must not stop a migration: report the file instead
-        logger.warning("cannot parse %s as %s", path, shape, exc_info=True)
-        return ParsedFile(path, shape, [], f"could not parse as {shape}: {type(exc).__name__}: {exc}")
-    return _finish(path, shape, output)
+        logger.warning("cannot parse %s as %s", path, shape.name, exc_info=True)
+        return ParsedFile(path, shape.name, [], f"could not parse as {shape.name}: {type(exc).__name__}: {exc}")
+    return _finish(path, shape.name, output)
 
 
 def _load(raw: bytes) -> tuple[Any, str | None]:

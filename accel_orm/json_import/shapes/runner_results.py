@@ -42,6 +42,7 @@ from accel_orm.json_import.shapes.common import (
     success_fields,
     timestamp_from_name,
 )
+from accel_orm.json_import.shapes.shape import Shape
 
 _CONFIG_KEY = re.compile(r"^batch_(?P<batch>\d+)(?:_(?P<rest>.+))?$")
 _SEQ = re.compile(r"^seq_(\d+)$")
@@ -57,6 +58,13 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
     if not results:
         return ShapeOutput([], skip_reason="runner results with no benchmark configurations")
     return ShapeOutput(results)
+
+
+def recognises(data: Mapping[str, Any], _name: str) -> bool:
+    return isinstance(data.get("benchmarks"), Mapping) and ("system_info" in data or "hardware_info" in data)
+
+
+SHAPE = Shape("runner_results", recognises, parse=parse)
 
 
 def results_from_runner(data: Mapping[str, Any], path: Path, **extra_details: Any) -> list[dict[str, Any]]:

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from accel_orm.json_import.shapes.common import ShapeOutput
+from accel_orm.json_import.shapes.common import REQUIRED_KEYS, ShapeOutput
+from accel_orm.json_import.shapes.shape import Shape
 
 
 def parse(data: Mapping[str, Any] | list[Any], _path: Path) -> ShapeOutput:
@@ -23,3 +24,17 @@ def parse(data: Mapping[str, Any] | list[Any], _path: Path) -> ShapeOutput:
     if not results:
         return ShapeOutput([], skip_reason="seed file with no result dicts")
     return ShapeOutput(results)
+
+
+def recognises(data: Any, _name: str) -> bool:
+    """A result dict (the required keys as strings), or a non-empty JSON list of nothing but such dicts."""
+    if isinstance(data, list):
+        return bool(data) and all(_is_seed(item) for item in data)
+    return _is_seed(data)
+
+
+def _is_seed(data: Any) -> bool:
+    return isinstance(data, Mapping) and all(isinstance(data.get(key), str) for key in REQUIRED_KEYS)
+
+
+SHAPE = Shape("seed_results", recognises, parse=parse, lists=True)

@@ -22,18 +22,20 @@ from accel_orm.json_import.shapes.common import (
     ShapeOutput,
     failed_fields,
     first_timestamp,
+    mapping_at,
     simulation_fields,
     source_details,
     success_fields,
     timestamp_from_name,
 )
+from accel_orm.json_import.shapes.shape import Shape
 
 _SUCCESS = frozenset({"success", "succeeded", "completed", "passed", "ok"})
 
 
 def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
     """The single result of a web platform run."""
-    metrics = data.get("metrics") if isinstance(data.get("metrics"), Mapping) else {}
+    metrics = mapping_at(data, "metrics")
     succeeded = str(data.get("status", "")).lower() in _SUCCESS
     result: dict[str, Any] = {
         "model_name": data.get("model_name"),
@@ -69,3 +71,16 @@ def parse(data: Mapping[str, Any], path: Path) -> ShapeOutput:
             "throughput_items_per_second": metrics.get("throughput_items_per_second"),
         }
     return ShapeOutput([result])
+
+
+def recognises(data: Mapping[str, Any], _name: str) -> bool:
+    platform = data.get("platform")
+    return (
+        isinstance(platform, str)
+        and platform.lower() in {"webgpu", "webnn"}
+        and "model_name" in data
+        and ("metrics" in data or "status" in data)
+    )
+
+
+SHAPE = Shape("web_platform", recognises, parse=parse)

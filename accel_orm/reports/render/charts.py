@@ -17,6 +17,7 @@ import io
 import math
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -25,6 +26,7 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize, to_rgb
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
@@ -66,6 +68,20 @@ _LEVELS: tuple[tuple[str, str, str, str], ...] = (
 # --------------------------------------------------------------------------------------------------------------
 # Shared helpers
 # --------------------------------------------------------------------------------------------------------------
+
+
+def _side_legend(ax: Axes, title: str, *, x_anchor: float, **options: Any) -> Legend:
+    """A frameless legend right of the axes, top-aligned, its entries left-aligned (charts share one look)."""
+    return ax.legend(
+        title=title,
+        loc="upper left",
+        bbox_to_anchor=(x_anchor, 1.0),
+        frameon=False,
+        fontsize=9,
+        title_fontsize=9,
+        alignment="left",
+        **options,
+    )
 
 
 def shorten(label: object, max_chars: int = MAX_LABEL_CHARS) -> str:
@@ -327,7 +343,7 @@ def throughput_trend_chart(
         valid = group.dropna(subset=["y"]).sort_values("x")
         return float(valid["y"].iloc[-1]) if len(valid) else float("-inf")
 
-    groups = {name: g.sort_values("x") for name, g in data.groupby("series", sort=True)}
+    groups: dict[Any, pd.DataFrame] = {name: g.sort_values("x") for name, g in data.groupby("series", sort=True)}
     order = sorted(groups, key=lambda name: (-last_value(groups[name]), name))
     colour_of = {name: i for i, name in enumerate(sorted(groups))}  # stable colours, independent of the values
 
@@ -385,16 +401,7 @@ def throughput_trend_chart(
     xlab = "Date" if kind == "datetime" and x == "bucket" else _pretty(x)
     ax.set_xlabel(xlab + (" (UTC)" if in_utc else ""), fontsize=10, color=_TEXT_COLOUR)
     if series:
-        legend = ax.legend(
-            title=_pretty(series),
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            frameon=False,
-            fontsize=9,
-            title_fontsize=9,
-            alignment="left",
-        )
-        legend.get_title().set_fontweight("bold")
+        _side_legend(ax, _pretty(series), x_anchor=1.01).get_title().set_fontweight("bold")
     _set_title(fig, ax, title, width)
     return _to_png(fig)
 
@@ -500,16 +507,7 @@ def compatibility_heatmap(
             )
             for i in used
         ]
-        ax.legend(
-            handles=handles,
-            title="Compatibility",
-            loc="upper left",
-            bbox_to_anchor=(1.02, 1.0),
-            frameon=False,
-            fontsize=9,
-            title_fontsize=9,
-            alignment="left",
-        )
+        _side_legend(ax, "Compatibility", x_anchor=1.02, handles=handles)
         if annotate:
             for r in range(n_rows):
                 for c in range(n_cols):

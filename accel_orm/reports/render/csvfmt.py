@@ -27,9 +27,9 @@ def frame_to_csv(df: pd.DataFrame, *, excel_safe: bool = False) -> str:
         column = frame.iloc[:, i]
         if pd.api.types.is_datetime64_any_dtype(column.dtype):
             iso = [None if pd.isna(v) else pd.Timestamp(v).isoformat() for v in column]
-            frame.isetitem(i, pd.Series(iso, index=frame.index, dtype=object))
+            frame.isetitem(i, pd.Series(iso, index=frame.index, dtype=object))  # type: ignore[arg-type]  # stubs lack Series
         elif excel_safe and (pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype)):
-            frame.isetitem(i, column.map(_neutralise_formula))
+            frame.isetitem(i, column.map(_neutralise_formula))  # type: ignore[arg-type]
     return frame.to_csv(index=False, lineterminator="\n")
 
 
