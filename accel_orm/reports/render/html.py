@@ -80,7 +80,8 @@ td.na { color: #8c959f; }
 .badge.bad { background: #fde8e7; color: var(--bad); }
 .table-note { color: var(--muted); font-size: 12px; margin: 4px 0 0; }
 figure { margin: 16px 0 0; }
-figure img { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }
+figure img { display: block; max-width: min(100%, 960px); height: auto; border: 1px solid var(--line);
+  border-radius: 6px; }
 figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }
 .empty { color: var(--muted); font-style: italic; }
 .what-changed { margin-top: 14px; }
@@ -103,14 +104,15 @@ tr.change.improvement td.delta { color: var(--good); font-weight: 600; }
 .changed-series { margin-top: 22px; }
 .hint { color: var(--muted); font-size: 13px; max-width: none !important; }
 .series-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); gap: 12px; }
-.series-card { margin: 0; padding: 8px 8px 4px; border: 1px solid var(--line); border-radius: 6px; min-width: 0; }
+.series-card { margin: 0; padding: 8px 8px 4px; border: 1px solid var(--line); border-radius: 6px; min-width: 0;
+  display: flex; flex-direction: column; }
 .series-card.regression { border-top: 3px solid var(--bad); }
 .series-card.improvement { border-top: 3px solid var(--good); }
 .series-card figcaption { margin: 0 0 4px; color: var(--fg); font-size: 13px; display: flex;
   justify-content: space-between; gap: 8px; flex-wrap: wrap; }
 .series-title { font-weight: 600; overflow-wrap: anywhere; }
 .series-metric { color: var(--muted); white-space: nowrap; }
-.chart { position: relative; min-height: 170px; }
+.chart { position: relative; min-height: 170px; margin-top: auto; }
 section.more { margin-top: 28px; }
 details { margin: 0 0 8px; border: 1px solid var(--line); border-radius: 6px; padding: 0 12px; }
 details > summary { cursor: pointer; padding: 8px 0; list-style-position: inside; }
