@@ -1,18 +1,19 @@
 """Interactive small multiples for the HTML report: uPlot, inlined, allowed by the page's policy by hash.
 
 Why uPlot (measured with ``benchmarks/report_charts.py``: 12 series x 84 points, headless Chromium, the report's
-Content-Security-Policy with inline scripts allowed only by SHA-256 hash and no ``'unsafe-eval'``):
+Content-Security-Policy with inline scripts allowed only by SHA-256 hash and no ``'unsafe-eval'``; medians of
+5-7 loads, the range of two runs on a shared 2-core machine):
 
 =================================  =========  ===============  =========================================
 candidate                          file size  render (median)  under the strict policy
 =================================  =========  ===============  =========================================
 Vega-Lite (vl-convert bundle)      930 KiB    —                does not draw: Vega compiles expressions
                                                                with ``Function`` (needs ``'unsafe-eval'``)
-Vega-Lite + ``'unsafe-eval'``      930 KiB    523 ms           draws, but only by opening the policy up
-Plotly (``include_plotlyjs``)      4,838 KiB  737 ms           draws
-Bokeh (``INLINE``)                 3,986 KiB  993 ms           draws
-uPlot 1.6.32 + our glue            ~97 KiB    ~110 ms          draws
-hand-written SVG (no interaction)  37 KiB     103 ms           draws, but tooltips and zoom to write
+Vega-Lite + ``'unsafe-eval'``      930 KiB    523-1,635 ms     draws, but only by opening the policy up
+Plotly (``include_plotlyjs``)      4,838 KiB  681-2,106 ms     draws
+Bokeh (``INLINE``)                 3,986 KiB  904-3,038 ms     draws
+uPlot 1.6.32 + our glue            105 KiB    100-203 ms       draws
+hand-written SVG (no interaction)  37 KiB     58-103 ms        draws, but tooltips and zoom to write
 =================================  =========  ===============  =========================================
 
 uPlot is a maintained, MIT-licensed time-series chart library (51 KB minified) with the cursor, nearest-point
