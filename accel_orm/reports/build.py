@@ -113,7 +113,8 @@ class ChangeWindows:
         )
 
 
-def _now_naive_utc() -> datetime:
+def now_utc_naive() -> datetime:
+    """Now, as the naive UTC the database stores."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -139,7 +140,7 @@ def detect_changes(
     body of this function and keeps its result: one row per change with :data:`CHANGE_COLUMNS`, regressions
     first, the largest change first.
     """
-    windows = windows or ChangeWindows(_now_naive_utc())
+    windows = windows or ChangeWindows(now_utc_naive())
     frames = []
     for name in metrics:
         metric = get_metric(name)
@@ -230,9 +231,16 @@ def change_summary(changes: pd.DataFrame, windows: ChangeWindows) -> ChangeSumma
 
 
 def _regressions_frame(
-    engine: Engine, metric: str, window_days: float, threshold_pct: float, method: str = "zscore"
+    engine: Engine,
+    metric: str,
+    window_days: float,
+    threshold_pct: float,
+    method: str = "zscore",
+    as_of: datetime | None = None,
 ) -> pd.DataFrame:
-    stmt = queries.regressions(metric=metric, window_days=window_days, threshold_pct=threshold_pct, method=method)
+    stmt = queries.regressions(
+        metric=metric, window_days=window_days, threshold_pct=threshold_pct, method=method, as_of=as_of
+    )
     frame = to_frame(stmt.where(stmt.selected_columns.is_regression), engine)
     return frame.sort_values("percent_change", key=abs, ascending=False, ignore_index=True)
 
@@ -244,9 +252,10 @@ def regressions_section(
     window_days: float = 7,
     threshold_pct: float = 5.0,
     method: str = "zscore",
+    as_of: datetime | None = None,
 ) -> Section:
     definition = get_metric(metric)
-    frame = _regressions_frame(engine, metric, window_days, threshold_pct, method)
+    frame = _regressions_frame(engine, metric, window_days, threshold_pct, method, as_of)
     direction = "higher" if definition.higher_is_better else "lower"
     text = (
         f"{definition.label} ({direction} is better) over the last {window_days:g} days against the {window_days:g} "
@@ -347,7 +356,7 @@ def trend_section(
 def summary_report(engine: Engine, *, windows: ChangeWindows | None = None) -> Report:
     """The morning report: what changed first (counts, the regressions worst first, one chart per changed
     series), then the reference material folded: compatibility, hardware, performance, failures, counts."""
-    windows = windows or ChangeWindows(_now_naive_utc())
+    windows = windows or ChangeWindows(now_utc_naive())
     changes = detect_changes(engine, windows=windows)
     series = [series_chart(engine, row, windows) for row in changes.head(MAX_SERIES_CHARTS).to_dict("records")]
     failures = recent_failures()
@@ -369,9 +378,19 @@ def summary_report(engine: Engine, *, windows: ChangeWindows | None = None) -> R
             full_command="accel-orm query --failures",
             folded=True,
         ),
-        dataclasses.replace(regressions_section(engine, window_days=windows.window_days), folded=True),
-        dataclasses.replace(
-            regressions_section(engine, metric="latency", window_days=windows.window_days), folded=True
+        *(
+            dataclasses.replace(
+                regressions_section(
+                    engine,
+                    metric=metric,
+                    window_days=windows.window_days,
+                    threshold_pct=windows.threshold_pct,
+                    method=windows.method,
+                    as_of=windows.as_of,
+                ),
+                folded=True,
+            )
+            for metric in SUMMARY_METRICS
         ),
         Section(
             "Database", frame=to_frame(table_counts(), engine), text=f"Database: {describe(engine.url)}", folded=True
