@@ -114,6 +114,8 @@ def test_query_usage_errors(accel_orm: Runner, demo_db: Path) -> None:
     assert accel_orm("--db", demo_db, "query", "--report", "summary", "--format", "chart").returncode == 2
     assert accel_orm("--db", demo_db, "query", "--trend", "--since", "last week").returncode == 2
     assert accel_orm("--db", demo_db, "query", "--report", "nonsense").returncode == 2
+    zero = accel_orm("--db", demo_db, "report", "--window-days", "0")
+    assert zero.returncode == 2 and "--window-days must be positive" in zero.stderr
     nothing = accel_orm("--db", demo_db, "query")
     assert nothing.returncode == 1 and "say what to query" in nothing.stderr
 
