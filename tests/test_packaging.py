@@ -38,6 +38,9 @@ def test_wheel_contains_the_migration_scripts(wheel: Path) -> None:
     assert "accel_orm/_migrations/versions/0003_import_ledger.py" in names
     assert "accel_orm/_migrations/versions/0005_change_acknowledgements.py" in names
     assert any(name.endswith("entry_points.txt") for name in names)
+    # the HTML report's chart library, its licence and our glue ship inside the package (the page embeds them)
+    for asset in ("uPlot.iife.min.js", "uPlot.min.css", "uPlot.LICENSE", "series_charts.js"):
+        assert f"accel_orm/reports/render/assets/{asset}" in names
 
 
 def test_installed_package_upgrades_a_database_from_another_folder(wheel: Path, tmp_path: Path) -> None:

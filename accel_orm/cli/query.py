@@ -13,6 +13,7 @@ from accel_orm.config import resolve
 from accel_orm.frames import run_read_only_sql, to_frame
 from accel_orm.metrics import METRICS as METRIC_TABLE
 from accel_orm.queries import hardware_comparison, model_comparison
+from accel_orm.queries.summary import recent_failures
 from accel_orm.reports import Report, Section, render
 from accel_orm.reports.build import (
     REPORTS,
@@ -80,6 +81,10 @@ def _build_report(args: argparse.Namespace) -> Report:
                     )
                 ],
             )
+        if args.failures:
+            since = datetime.fromisoformat(args.since) if args.since else None
+            frame = to_frame(recent_failures(since=since, hardware_type=args.hardware), engine)
+            return Report(title="Failures", sections=[Section("Failed tests, newest first", frame=frame)])
         if args.trend:
             since = datetime.fromisoformat(args.since) if args.since else None
             return Report(
@@ -98,7 +103,7 @@ def _build_report(args: argparse.Namespace) -> Report:
             return Report(title=f"Models on {args.hardware}", sections=[Section("Model comparison", frame=frame)])
     raise ValueError(
         "say what to query: --report, --compatibility-matrix, --model, --hardware, --trend, "
-        "--regressions, --changes or --sql (see accel-orm query --help)"
+        "--regressions, --changes, --failures or --sql (see accel-orm query --help)"
     )
 
 
@@ -154,7 +159,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--hardware", help="one hardware type (cpu, cuda, webgpu, ...)")
     parser.add_argument("--trend", action="store_true", help="a metric per day and hardware type")
-    parser.add_argument("--since", metavar="YYYY-MM-DD", help="with --trend or --changes: start date")
+    parser.add_argument("--since", metavar="YYYY-MM-DD", help="with --trend, --changes or --failures: start date")
+    parser.add_argument(
+        "--failures", action="store_true", help="every failed test, newest first (with --hardware, --since)"
+    )
     parser.add_argument("--regressions", action="store_true", help="what got worse this window")
     parser.add_argument("--window-days", type=float, default=7, help="with --regressions (default: 7)")
     parser.add_argument("--threshold", type=float, default=5.0, help="with --regressions: percent (default: 5)")

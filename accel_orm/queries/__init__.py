@@ -15,7 +15,14 @@ from accel_orm.queries.compatibility import (
     hardware_column_labels,
     hardware_types_stmt,
 )
-from accel_orm.queries.performance import TREND_BUCKETS, hardware_comparison, model_comparison, performance, trend
+from accel_orm.queries.performance import (
+    TREND_BUCKETS,
+    hardware_comparison,
+    model_comparison,
+    performance,
+    series,
+    trend,
+)
 from accel_orm.queries.power import power_efficiency_by_family, power_metrics
 from accel_orm.queries.regressions import REGRESSION_METHODS, regressions
 from accel_orm.queries.web import browser_comparison, optimization_impact
@@ -35,5 +42,6 @@ __all__ = [
     "power_efficiency_by_family",
     "power_metrics",
     "regressions",
+    "series",
     "trend",
 ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Select, func
+from sqlalchemy import ColumnElement, DateTime, Select, func
 
 from accel_orm.metrics import Metric, get_metric
 from accel_orm.models import HardwarePlatform, Model, PerformanceResult
@@ -12,6 +13,7 @@ from accel_orm.queries._common import (
     cached_statement,
     filter_performance,
     mean,
+    normalise_hardware_type,
     performance_joined,
     require_choice,
     standard_averages,
@@ -124,3 +126,63 @@ def trend(
     if since is not None:
         stmt = stmt.where(PerformanceResult.test_timestamp >= utc_naive(since))
     return filter_performance(stmt, model_name=model_name, hardware_type=hardware_type, batch_size=batch_size)
+
+
+def series(
+    model_name: str,
+    hardware_type: str,
+    device_name: str | None,
+    batch_size: int | None,
+    sequence_length: int | None,
+    metric: str | Metric = "throughput",
+    since: datetime | None = None,
+) -> Select:
+    """Every measurement of one comparability key, in time order: the points of one small-multiple chart.
+
+    The key is matched exactly, a missing device name, batch size or sequence length included (``IS NULL``), so
+    two devices, batch sizes or sequence lengths never share a line. ``since`` (inclusive) limits the time range.
+    Result columns: ``test_timestamp, value, device_name, test_id`` (the test result the row was measured in).
+    """
+    return _series(
+        model_name,
+        normalise_hardware_type(hardware_type),
+        device_name,
+        batch_size,
+        sequence_length,
+        get_metric(metric),
+        None if since is None else utc_naive(since),
+    )
+
+
+@cached_statement
+def _series(
+    model_name: str,
+    hardware_type: str,
+    device_name: str | None,
+    batch_size: int | None,
+    sequence_length: int | None,
+    metric: Metric,
+    since: datetime | None,
+) -> Select:
+    p = PerformanceResult
+    column = metric.column
+    stmt = (
+        performance_joined(p.test_timestamp, column.label("value"), HardwarePlatform.device_name, p.test_id)
+        .where(
+            Model.model_name == model_name,
+            HardwarePlatform.hardware_type == hardware_type,
+            _equal_or_null(HardwarePlatform.device_name, device_name),
+            _equal_or_null(p.batch_size, batch_size),
+            _equal_or_null(p.sequence_length, sequence_length),
+            column.is_not(None),
+            p.test_timestamp.is_not(None),
+        )
+        .order_by(p.test_timestamp, p.id)
+    )
+    if since is not None:
+        stmt = stmt.where(p.test_timestamp >= since)
+    return stmt
+
+
+def _equal_or_null(column: Any, value: Any) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value

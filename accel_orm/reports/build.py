@@ -6,24 +6,224 @@ thin layer between them, shared by the Python facades and the CLI so every entry
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import cast
+import dataclasses
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from accel_orm import queries
 from accel_orm.db import database_of
 from accel_orm.frames import compatibility_frame, to_frame
-from accel_orm.metrics import get_metric
+from accel_orm.metrics import Metric, get_metric
 from accel_orm.queries.summary import hardware_summary, performance_summary, recent_failures, table_counts
 from accel_orm.reports import Report, Section
+from accel_orm.reports.document import ChangeSummary, SeriesChart, capped
 from accel_orm.reports.render import charts
 from accel_orm.timestamps import utc_now
 
 RECENT_FAILURES_SHOWN = 20
 TREND_DAYS = 42
+SUMMARY_METRICS: tuple[str, ...] = ("throughput", "latency")
+"""The metrics the morning report checks for changes."""
+MAX_SERIES_CHARTS = 24
+"""Small multiples drawn at most (worst first); the rest of the changes are still listed."""
+
+CHANGE_COLUMNS: tuple[str, ...] = (
+    "model_name",
+    "hardware_type",
+    "device_name",
+    "batch_size",
+    "sequence_length",
+    "metric",
+    "before",
+    "after",
+    "percent_change",
+    "direction",
+    "method",
+    "z_score",
+    "change_timestamp",
+    "run",
+)
+"""Columns of :func:`detect_changes`: the comparability key, the metric, the values before and after, the signed
+percent change, ``direction`` (``regression`` / ``improvement``), the detector (``method``) and its statistic
+(``z_score``), when the change starts (``change_timestamp``) and the run or commit it arrived with (``run``, None
+until runs are recorded)."""
+
+SERIES_KEY_COLUMNS: tuple[str, ...] = ("model_name", "hardware_type", "device_name", "batch_size", "sequence_length")
+
+
+@dataclass(frozen=True)
+class SeriesKey:
+    """A comparability key: numbers with different keys are never compared, averaged or drawn as one line."""
+
+    model_name: str
+    hardware_type: str
+    device_name: str | None
+    batch_size: int | None
+    sequence_length: int | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> SeriesKey:
+        values = {name: None if _missing(row.get(name)) else row.get(name) for name in SERIES_KEY_COLUMNS}
+        for name in ("batch_size", "sequence_length"):
+            if values[name] is not None:
+                values[name] = int(values[name])
+        return cls(**values)
+
+    def title(self) -> str:
+        """``whisper-tiny · webgpu (chrome) · batch 8 · seq 128``: the device and batch size are always named."""
+        hardware = f"{self.hardware_type} ({self.device_name})" if self.device_name else self.hardware_type
+        parts = [self.model_name, hardware, f"batch {self.batch_size}" if self.batch_size is not None else "batch —"]
+        if self.sequence_length is not None:
+            parts.append(f"seq {self.sequence_length}")
+        return " · ".join(parts)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT
+
+
+@dataclass(frozen=True)
+class ChangeWindows:
+    """The window comparison behind :func:`detect_changes`: ``(as_of - window, as_of]`` against the window before."""
+
+    as_of: datetime
+    window_days: float = 7
+    threshold_pct: float = 5.0
+    method: str = "zscore"
+
+    @property
+    def current_start(self) -> datetime:
+        return self.as_of - timedelta(days=self.window_days)
+
+    @property
+    def previous_start(self) -> datetime:
+        return self.as_of - 2 * timedelta(days=self.window_days)
+
+    def describe(self) -> str:
+        days = f"{self.window_days:g} day{'s' if self.window_days != 1 else ''}"
+        return (
+            f"the last {days} against the {days} before, per model, hardware, device, batch size and sequence "
+            f"length; a change counts beyond {self.threshold_pct:g} % and ({self.method}) beyond the noise of the "
+            "earlier window"
+        )
+
+
+@functools.cache
+def _reversed(metric: Metric) -> Metric:
+    """The metric with its direction flipped: its "regressions" are the original's improvements.
+
+    One object per metric, so the query module's statement cache (keyed by identity) keeps hitting.
+    """
+    return dataclasses.replace(metric, higher_is_better=not metric.higher_is_better)
+
+
+def detect_changes(
+    engine: Engine,
+    *,
+    metrics: tuple[str, ...] = SUMMARY_METRICS,
+    windows: ChangeWindows | None = None,
+) -> pd.DataFrame:
+    """Every significant change per comparability key and metric: the ONE place that picks the detector.
+
+    Today the detector is the window comparison of :func:`accel_orm.queries.regressions` (z-score or mean);
+    improvements are the same test with the metric's direction reversed. A change-point detector replaces the
+    body of this function and keeps its result: one row per change with :data:`CHANGE_COLUMNS`, regressions
+    first, the largest change first.
+    """
+    windows = windows or ChangeWindows(utc_now())
+    frames = []
+    for name in metrics:
+        metric = get_metric(name)
+        for direction, tested in (("regression", metric), ("improvement", _reversed(metric))):
+            stmt = queries.regressions(
+                metric=tested,
+                window_days=windows.window_days,
+                threshold_pct=windows.threshold_pct,
+                as_of=windows.as_of,
+                method=windows.method,
+            )
+            found = to_frame(stmt.where(stmt.selected_columns.is_regression), engine)
+            if found.empty:
+                continue
+            frames.append(
+                found.assign(
+                    metric=metric.name,
+                    before=found["previous"],
+                    after=found["current"],
+                    direction=direction,
+                    method=windows.method,
+                    change_timestamp=pd.Timestamp(windows.current_start),
+                    run=None,
+                )[list(CHANGE_COLUMNS)]
+            )
+    if not frames:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in CHANGE_COLUMNS})
+    changes = pd.concat(frames, ignore_index=True)
+    order = changes.assign(
+        _regression_first=changes["direction"] != "regression", _size=-changes["percent_change"].abs()
+    )
+    return changes.loc[order.sort_values(["_regression_first", "_size"]).index].reset_index(drop=True)
+
+
+def series_points(engine: Engine, key: SeriesKey, metric: str, *, since: datetime | None = None) -> pd.DataFrame:
+    """The points of one series (exactly one comparability key and metric), oldest first.
+
+    Columns: ``timestamp`` (naive UTC), ``value``, ``device_name``, ``test_id`` and ``run`` (the run or commit the
+    point came from; None until runs are recorded).
+    """
+    stmt = queries.series(
+        key.model_name, key.hardware_type, key.device_name, key.batch_size, key.sequence_length, metric, since
+    )
+    frame = to_frame(stmt, engine)
+    return pd.DataFrame(
+        {
+            "timestamp": frame["test_timestamp"],
+            "value": frame["value"].astype(float),
+            "device_name": frame["device_name"],
+            "test_id": frame["test_id"],
+            "run": pd.Series([None] * len(frame), dtype=object),
+        }
+    )
+
+
+def series_chart(engine: Engine, change: Mapping[str, Any], windows: ChangeWindows) -> SeriesChart:
+    """The small multiple of one change: its whole recent series, the windows compared marked."""
+    definition = get_metric(str(change["metric"]))
+    key = SeriesKey.from_row(change)
+    since = min(windows.previous_start, windows.as_of - timedelta(days=TREND_DAYS))
+    points = series_points(engine, key, definition.name, since=since)
+    change_at = change.get("change_timestamp")
+    marks = [(windows.previous_start, "before")]
+    marks.append(
+        (pd.Timestamp(change_at).to_pydatetime() if not _missing(change_at) else windows.current_start, "after")
+    )
+    return SeriesChart(
+        title=key.title(),
+        metric_label=definition.label,
+        unit=definition.unit,
+        points=points,
+        direction=str(change["direction"]),
+        percent_change=None if _missing(change["percent_change"]) else float(change["percent_change"]),
+        marks=marks,
+        current_from=marks[-1][0],
+        previous_from=windows.previous_start,
+    )
+
+
+def change_summary(changes: pd.DataFrame, windows: ChangeWindows) -> ChangeSummary:
+    return ChangeSummary(
+        changes=changes,
+        since=windows.current_start,
+        basis=windows.describe(),
+        full_command=f"accel-orm query --regressions --window-days {windows.window_days:g} "
+        f"--threshold {windows.threshold_pct:g} --method {windows.method}",
+    )
 
 
 def _regressions_frame(
@@ -33,6 +233,7 @@ def _regressions_frame(
     threshold_pct: float,
     method: str = "zscore",
     include_simulated: bool = False,
+    as_of: datetime | None = None,
 ) -> pd.DataFrame:
     stmt = queries.regressions(
         metric=metric,
@@ -40,6 +241,7 @@ def _regressions_frame(
         threshold_pct=threshold_pct,
         method=method,
         include_simulated=include_simulated,
+        as_of=as_of,
     )
     frame = to_frame(stmt.where(stmt.selected_columns.is_regression), engine)
     return frame.sort_values("percent_change", key=abs, ascending=False, ignore_index=True)
@@ -53,9 +255,10 @@ def regressions_section(
     threshold_pct: float = 5.0,
     method: str = "zscore",
     include_simulated: bool = False,
+    as_of: datetime | None = None,
 ) -> Section:
     definition = get_metric(metric)
-    frame = _regressions_frame(engine, metric, window_days, threshold_pct, method, include_simulated)
+    frame = _regressions_frame(engine, metric, window_days, threshold_pct, method, include_simulated, as_of)
     direction = "higher" if definition.higher_is_better else "lower"
     text = (
         f"{definition.label} ({direction} is better) over the last {window_days:g} days against the {window_days:g} "
@@ -155,24 +358,59 @@ def trend_section(
     )
 
 
-def summary_report(engine: Engine) -> Report:
-    """The morning report: counts, hardware, performance, compatibility, failures, regressions, trend."""
-    counts = to_frame(table_counts(), engine)
-    since = utc_now() - pd.Timedelta(days=TREND_DAYS)
+def summary_report(engine: Engine, *, windows: ChangeWindows | None = None) -> Report:
+    """The morning report: what changed first (counts, the regressions worst first, one chart per changed
+    series), then the reference material folded: compatibility, hardware, performance, failures, counts."""
+    windows = windows or ChangeWindows(utc_now())
+    changes = detect_changes(engine, windows=windows)
+    series = [series_chart(engine, row, windows) for row in changes.head(MAX_SERIES_CHARTS).to_dict("records")]
+    failures = recent_failures()
+    failure_count = to_frame(select(func.count().label("n")).select_from(failures.subquery()), engine)["n"].iloc[0]
     sections = [
-        Section("Database", frame=counts, text=f"Database: {database_of(engine).describe()}"),
-        regressions_section(engine),
-        regressions_section(engine, metric="latency"),
-        Section("Hardware platforms", frame=to_frame(hardware_summary(), engine)),
-        Section("Performance by configuration", frame=to_frame(performance_summary(), engine)),
-        _compatibility_section(compatibility_frame(engine), "Compatibility matrix"),
+        dataclasses.replace(_compatibility_section(compatibility_frame(engine), "Compatibility matrix"), folded=True),
+        Section("Hardware platforms", frame=to_frame(hardware_summary(), engine), folded=True),
+        capped(
+            "Performance by configuration",
+            to_frame(performance_summary(), engine),
+            full_command="accel-orm query --report performance --format csv",
+            text="Averages per model, hardware, device and batch size over the whole history; n is the number of runs.",
+            folded=True,
+        ),
         Section(
             f"Recent failures (latest {RECENT_FAILURES_SHOWN})",
-            frame=to_frame(recent_failures().limit(RECENT_FAILURES_SHOWN), engine),
+            frame=to_frame(failures.limit(RECENT_FAILURES_SHOWN), engine),
+            total_rows=int(failure_count),
+            full_command="accel-orm query --failures",
+            folded=True,
         ),
-        trend_section(engine, since=since),
+        *(
+            dataclasses.replace(
+                regressions_section(
+                    engine,
+                    metric=metric,
+                    window_days=windows.window_days,
+                    threshold_pct=windows.threshold_pct,
+                    method=windows.method,
+                    as_of=windows.as_of,
+                ),
+                folded=True,
+            )
+            for metric in SUMMARY_METRICS
+        ),
+        Section(
+            "Database",
+            frame=to_frame(table_counts(), engine),
+            text=f"Database: {database_of(engine).describe()}",
+            folded=True,
+        ),
     ]
-    return Report(title="Benchmark summary", sections=sections)
+    return Report(
+        title="Benchmark summary",
+        subtitle=database_of(engine).describe(),
+        summary=change_summary(changes, windows),
+        series=series,
+        sections=sections,
+    )
 
 
 def hardware_report(engine: Engine) -> Report:

@@ -53,7 +53,7 @@ def test_performance_report_formats(populated: str, fmt: str, tmp_path: Path) ->
     assert isinstance(content, str)
     assert output.read_text(encoding="utf-8") == content
     if fmt == "markdown":
-        assert "| model_name" in content and "bert-base-uncased" in content
+        assert "| Model " in content and "bert-base-uncased" in content  # the model_name column, human header
     elif fmt == "html":
         assert content.lstrip().lower().startswith("<!doctype html") and "data:image/png;base64," in content
     elif fmt == "json":

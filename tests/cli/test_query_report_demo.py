@@ -35,7 +35,10 @@ def test_demo_finds_the_planted_regressions_and_writes_the_report(accel_orm: Run
     assert "bert-base-uncased" in regressions and "whisper-tiny" in regressions
     assert "vit-base-patch16-224" not in regressions  # the planted improvement
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") >= 2
+    first_screen = html.split('id="what-changed"')[1].split('id="changed-series"')[0]
+    assert "bert-base-uncased" in first_screen and "whisper-tiny" in first_screen  # the page leads with them
+    assert html.count('class="chart"') >= 4 and 'id="series-data"' in html  # one chart per changed series
+    assert html.count("data:image/png;base64,") >= 1  # the compatibility heatmap
     assert (tmp_path / "benchmark_db.duckdb").exists()  # the embedded default
     again = accel_orm("demo", "--days", "21")
     assert again.returncode == 0 and "already holds" in again.stdout
@@ -111,6 +114,8 @@ def test_query_usage_errors(accel_orm: Runner, demo_db: Path) -> None:
     assert accel_orm("--db", demo_db, "query", "--report", "summary", "--format", "chart").returncode == 2
     assert accel_orm("--db", demo_db, "query", "--trend", "--since", "last week").returncode == 2
     assert accel_orm("--db", demo_db, "query", "--report", "nonsense").returncode == 2
+    zero = accel_orm("--db", demo_db, "report", "--window-days", "0")
+    assert zero.returncode == 2 and "--window-days must be positive" in zero.stderr
     nothing = accel_orm("--db", demo_db, "query")
     assert nothing.returncode == 1 and "say what to query" in nothing.stderr
 
@@ -121,6 +126,19 @@ def test_report_command(accel_orm: Runner, demo_db: Path, tmp_path: Path) -> Non
         done = accel_orm("--db", demo_db, "report", "--format", fmt, "--output", output)
         assert done.returncode == 0, done.stderr
         assert output.stat().st_size > 1000
+    document = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert document["summary"]["regressions"] > 0 and document["series"]
+    assert all(len({p["device_name"] for p in s["points"]["rows"]}) == 1 for s in document["series"])
+    markdown = (tmp_path / "report.markdown").read_text(encoding="utf-8")
+    assert markdown.index("## What changed") < markdown.index("## Hardware platforms")
+
+
+def test_query_failures(accel_orm: Runner, demo_db: Path) -> None:
+    done = accel_orm("--db", demo_db, "query", "--failures", "--hardware", "webnn", "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert rows and {r["hardware_type"] for r in rows} == {"webnn"}
+    assert [r["timestamp"] for r in rows] == sorted((r["timestamp"] for r in rows), reverse=True)
 
 
 def test_migrate_json_over_the_real_files(accel_orm: Runner, tmp_path: Path, fixtures_dir: Path) -> None:

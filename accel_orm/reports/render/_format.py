@@ -19,6 +19,71 @@ import pandas as pd
 
 NA_PLACEHOLDER = "—"
 
+# Human headers for the columns the query module returns (its names are API and stay in JSON and CSV).
+# Units go in the header, so cells hold bare numbers that line up.
+COLUMN_LABELS: dict[str, str] = {
+    "model_name": "Model",
+    "model_family": "Family",
+    "hardware_type": "Hardware",
+    "device_name": "Device",
+    "batch_size": "Batch",
+    "sequence_length": "Seq len",
+    "metric": "Metric",
+    "before": "Before",
+    "after": "After",
+    "previous": "Before",
+    "current": "After",
+    "percent_change": "Δ %",
+    "z_score": "z",
+    "previous_n": "n before",
+    "current_n": "n after",
+    "previous_std": "σ before",
+    "direction": "Change",
+    "method": "Method",
+    "change_timestamp": "Since",
+    "run": "Run / commit",
+    "is_regression": "Regression",
+    "avg_throughput": "Throughput (items/s)",
+    "avg_latency_ms": "Latency (ms)",
+    "avg_memory_mb": "Memory (MB)",
+    "avg_power_watts": "Power (W)",
+    "last_tested": "Last tested",
+    "table_name": "Table",
+    "rows": "Rows",
+    "models": "Models",
+    "tests": "Tests",
+    "successes": "Passed",
+    "failures": "Failed",
+    "success_rate": "Success",
+    "timestamp": "Time",
+    "test_type": "Test",
+    "status": "Status",
+    "error_message": "Error",
+}
+PERCENT_COLUMNS = frozenset({"percent_change"})
+"""Columns already in percent: shown signed with one decimal and a % sign (``-22.1 %``)."""
+FRACTION_COLUMNS = frozenset({"success_rate"})
+"""Columns holding a 0..1 fraction: shown as a percentage (``99.0 %``)."""
+BAD_WHEN_TRUE = frozenset({"is_regression"})
+"""Boolean columns where *yes* is bad news (drawn red, never as a green badge)."""
+
+
+def column_label(name: Hashable) -> str:
+    """The header people read for a column: the human label when there is one, else the name itself."""
+    text = str(name)
+    return COLUMN_LABELS.get(text, text)
+
+
+def format_percent(value: float, *, signed: bool, digits: int = 1) -> str:
+    """``-22.1 %`` (signed) or ``99.0 %``; the sign is a real minus so it reads in a terminal and in HTML."""
+    if math.isnan(value):
+        return NA_PLACEHOLDER
+    text = f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
+    if float(text.replace(",", "")) == 0:
+        text = f"{0:.{digits}f}"
+    return text.replace("-", "−") + " %"
+
+
 # Beyond this magnitude fixed-point output is unreadable ("100,000,000,000,000,000.00"), so use scientific form.
 _SCIENTIFIC_ABOVE = 1e15
 
@@ -104,7 +169,13 @@ def format_float(value: float, digits: int) -> str:
 
 
 def format_datetime(value: datetime | date) -> str:
-    """ISO 8601 (``pd.Timestamp`` included); date-only values stay date-only."""
+    """One short form everywhere people read times: ``2026-11-30 14:05`` (UTC); date-only values stay dates.
+
+    Minutes are enough for nightly results and the form never wraps in a table cell; JSON and CSV keep the full
+    ISO 8601 value.
+    """
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
 
 
@@ -143,6 +214,14 @@ def format_column(series: pd.Series, *, float_digits: int, na_rep: str = NA_PLAC
     if float_digits < 0:
         raise ValueError(f"float_digits must be >= 0, got {float_digits}")
     values = series.tolist()
+    if series.name in PERCENT_COLUMNS or series.name in FRACTION_COLUMNS:
+        scale, signed = (1.0, True) if series.name in PERCENT_COLUMNS else (100.0, False)
+        return [
+            na_rep
+            if is_missing(v) or not isinstance(v, int | float | np.number)
+            else format_percent(float(v) * scale, signed=signed)
+            for v in values
+        ]
     present = series.dropna()
     if pd.api.types.is_float_dtype(series.dtype) and len(present) > 0:
         finite = present[np.isfinite(present.to_numpy(dtype=float))]

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from accel_orm.reports.document import Report, Section
+from accel_orm.reports.document import ChangeSummary, Report, Section, SeriesChart
 from accel_orm.reports.render._format import is_missing, prepare_frame
 
 
@@ -83,13 +83,39 @@ def _section_to_dict(section: Section, include_charts: bool) -> dict[str, Any]:
     return out
 
 
-def report_to_dict(report: Report, *, include_charts: bool = True) -> dict[str, Any]:
-    """The JSON document as Python data (useful for tests and for embedding a report in a larger payload)."""
+def _summary_to_dict(summary: ChangeSummary) -> dict[str, Any]:
     return {
-        "title": report.title,
-        "generated_at": report.generated_at.isoformat(),
-        "sections": [_section_to_dict(s, include_charts) for s in report.sections],
+        "since": to_jsonable(summary.since),
+        "basis": summary.basis,
+        "regressions": len(summary.regressions),
+        "improvements": len(summary.improvements),
+        "changes": frame_to_records(summary.changes),
     }
+
+
+def _series_to_dict(chart: SeriesChart) -> dict[str, Any]:
+    return {
+        "title": chart.title,
+        "metric": chart.metric_label,
+        "unit": chart.unit,
+        "direction": chart.direction,
+        "percent_change": to_jsonable(chart.percent_change),
+        "marks": [{"at": to_jsonable(moment), "label": label} for moment, label in chart.marks],
+        "points": frame_to_records(chart.points),
+    }
+
+
+def report_to_dict(report: Report, *, include_charts: bool = True) -> dict[str, Any]:
+    """The JSON document as Python data (useful for tests and for embedding a report in a larger payload).
+
+    ``summary`` (what changed, or null) and ``series`` (the points of each changed series) carry the same
+    content as the HTML report's first screen and charts.
+    """
+    out: dict[str, Any] = {"title": report.title, "generated_at": report.generated_at.isoformat()}
+    out["summary"] = None if report.summary is None else _summary_to_dict(report.summary)
+    out["series"] = [_series_to_dict(chart) for chart in report.series]
+    out["sections"] = [_section_to_dict(s, include_charts) for s in report.sections]
+    return out
 
 
 def render_json(report: Report, *, include_charts: bool = True, indent: int | None = 2) -> str:

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from accel_orm.reports.document import Report
-from accel_orm.reports.render._format import NA_PLACEHOLDER, format_column, is_numeric_column, prepare_frame
+from accel_orm.metrics import get_metric
+from accel_orm.reports.document import MAX_TABLE_ROWS, ChangeSummary, Report, Section, SeriesChart
+from accel_orm.reports.render._format import (
+    NA_PLACEHOLDER,
+    column_label,
+    format_column,
+    format_datetime,
+    is_numeric_column,
+    prepare_frame,
+)
 
 # Backslash first, so the backslashes added for the other characters are not escaped again.
 _ESCAPES = (
@@ -58,7 +66,7 @@ def frame_to_markdown(
         parts.append("_No data._\n")
         return "\n".join(parts)
 
-    headers = [escape_inline(str(c)) or " " for c in frame.columns]
+    headers = [escape_inline(column_label(c)) or " " for c in frame.columns]
     numeric = [is_numeric_column(frame.iloc[:, i]) for i in range(len(frame.columns))]
     columns = [
         [escape_cell(cell) for cell in format_column(frame.iloc[:, i], float_digits=float_digits, na_rep=na_rep)]
@@ -87,27 +95,106 @@ def frame_to_markdown(
 
 
 def render_markdown(report: Report) -> str:
-    """Render a whole :class:`Report` as one Markdown document.
+    """Render a whole :class:`Report` as one Markdown document, in the HTML report's order.
 
-    Markdown embeds nothing binary: a chart appears as a quoted note with its alt text, pointing readers to the
-    HTML report (or the PNG) for the picture. Section ``text`` is passed through unchanged so authors may use
-    Markdown in it.
+    What changed comes first (the counts, since when, and the changes worst first), then the changed series
+    (named; their charts are in the HTML report), then every section. Tables never show more rows than the
+    section carries and say how many were left out and which command prints them all. Markdown embeds nothing
+    binary: a PNG chart appears as a quoted note with its alt text. Section ``text`` is passed through unchanged
+    so authors may use Markdown in it.
     """
-    lines = [f"# {escape_inline(report.title)}", "", f"_Generated {_format_generated_at(report)}_", ""]
+    lines = [f"# {escape_inline(report.title)}", "", f"_Generated {_format_generated_at(report)}_"]
+    if report.subtitle:
+        lines[-1] += f" · {escape_inline(report.subtitle)}"
+    lines.append("")
+    if report.summary is not None:
+        lines.extend(_summary_lines(report.summary))
+    if report.series:
+        lines.extend(_series_lines(report.series))
     for section in report.sections:
-        lines.append(f"## {escape_inline(section.heading)}")
-        lines.append("")
-        if section.text:
-            lines.append(section.text.strip())
-            lines.append("")
-        if section.frame is not None:
-            lines.append(frame_to_markdown(section.frame).rstrip("\n"))
-            lines.append("")
-        if section.chart_png is not None:
-            alt = escape_inline(section.chart_alt) if section.chart_alt.strip() else "Chart"
-            lines.append(f"> **Chart:** {alt} _(the chart itself is in the HTML report / PNG output)_")
-            lines.append("")
+        lines.extend(_section_lines(section))
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+_CHANGE_COLUMNS = (
+    "model_name",
+    "hardware_type",
+    "device_name",
+    "batch_size",
+    "sequence_length",
+    "metric",
+    "before",
+    "after",
+    "percent_change",
+    "z_score",
+    "run",
+)
+
+
+def _summary_lines(summary: ChangeSummary) -> list[str]:
+    regressions, improvements = len(summary.regressions), len(summary.improvements)
+    since = f" since {format_datetime(summary.since)} UTC" if summary.since is not None else ""
+    lines = [
+        "## What changed",
+        "",
+        f"**{regressions} regression{'s' if regressions != 1 else ''}** and {improvements} "
+        f"improvement{'s' if improvements != 1 else ''}{since}: {escape_inline(summary.basis)}.",
+        "",
+    ]
+    for title, frame in (("Regressions", summary.regressions), ("Improvements", summary.improvements)):
+        if frame.empty:
+            continue
+        shown = frame.head(MAX_TABLE_ROWS)
+        table = shown[[c for c in _CHANGE_COLUMNS if c in shown.columns]]
+        table = table.drop(columns=[c for c in ("run", "sequence_length") if c in table and table[c].isna().all()])
+        table = table.assign(metric=[_metric_label(m) for m in table["metric"]])
+        lines.extend([f"### {title} (worst first)" if title == "Regressions" else f"### {title}", ""])
+        lines.append(frame_to_markdown(table).rstrip("\n"))
+        lines.append("")
+        lines.extend(_cap_lines(len(frame) - len(shown), summary.full_command))
+    if summary.changes.empty:
+        lines.extend(["Nothing changed beyond the noise.", ""])
+    return lines
+
+
+def _metric_label(name: object) -> str:
+    try:
+        metric = get_metric(str(name))
+    except ValueError:
+        return str(name)
+    return f"{metric.label} ({metric.unit})"
+
+
+def _series_lines(series: list[SeriesChart]) -> list[str]:
+    """The charts themselves are in the HTML report; the tables above already list every changed series."""
+    count = len(series)
+    return [
+        f"_{count} chart{'s' if count != 1 else ''} of the changed series (one per model, device, batch size and "
+        "sequence length) are in the HTML report: `accel-orm report --format html --output report.html`._",
+        "",
+    ]
+
+
+def _section_lines(section: Section) -> list[str]:
+    lines = [f"## {escape_inline(section.heading)}", ""]
+    if section.text:
+        lines.extend([section.text.strip(), ""])
+    if section.frame is not None:
+        lines.extend([frame_to_markdown(section.frame).rstrip("\n"), ""])
+        lines.extend(_cap_lines(section.rows_left_out, section.full_command, shown=len(section.frame)))
+    if section.chart_png is not None:
+        alt = escape_inline(section.chart_alt) if section.chart_alt.strip() else "Chart"
+        lines.extend([f"> **Chart:** {alt} _(the chart itself is in the HTML report / PNG output)_", ""])
+    return lines
+
+
+def _cap_lines(left_out: int, command: str | None, *, shown: int | None = None) -> list[str]:
+    if left_out <= 0:
+        return []
+    text = f"{left_out:,} more row{'s' if left_out != 1 else ''} not shown"
+    if shown is not None:
+        text = f"Showing the first {shown:,} rows; {text}"
+    return [f"_{text}" + (f"; all of them: `{command}`_" if command else "_"), ""]
 
 
 def _format_generated_at(report: Report) -> str:

@@ -124,7 +124,7 @@ def test_header_has_title_and_generated_at(report: Report) -> None:
 def test_numeric_columns_right_aligned_and_missing_marked(report: Report) -> None:
     document = render_html(report)
     assert '<th scope="col" class="num">throughput</th>' in document
-    assert '<th scope="col">model_name</th>' in document
+    assert '<th scope="col">Model</th>' in document  # the human header of model_name
     assert '<td class="num">1,234.57</td>' in document
     assert '<td class="num na">—</td>' in document
     assert "text-align: right" in document

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from accel_orm.reports import FORMATS, Report, Section, frame_to_markdown, render, render_markdown
+from accel_orm.reports.render._format import column_label
 
 XSS = "<script>alert(1)</script>"
 
@@ -23,7 +24,8 @@ def test_table_has_header_separator_and_rows(results_frame: pd.DataFrame) -> Non
     text = frame_to_markdown(results_frame)
     lines = text.strip().splitlines()
     assert len(lines) == 2 + len(results_frame)
-    assert _cells(lines[0]) == list(results_frame.columns)
+    assert _cells(lines[0]) == [column_label(c) for c in results_frame.columns]  # human headers, same order
+    assert _cells(lines[0])[:2] == ["Model", "Hardware"]
     separator = _cells(lines[1])
     assert all(re.fullmatch(r":?-{3,}:?", cell) for cell in separator)
     # every row has exactly as many cells as the header, even with pipes and newlines in the data
@@ -58,8 +60,9 @@ def test_missing_values_floats_and_datetimes(results_frame: pd.DataFrame) -> Non
     by_col = {col: [row[i] for row in rows] for i, col in enumerate(results_frame.columns)}
     assert by_col["throughput"] == ["1,234.57", "—", "42.00", "0.50"]
     assert by_col["notes"][0] == "—"
-    assert by_col["timestamp"][0] == "2024-05-01T06:00:00"
-    assert by_col["timestamp"][1] == "2024-05-01T06:30:15"
+    # one short form for every time people read (minutes, no "T"); JSON and CSV keep full ISO 8601
+    assert by_col["timestamp"][0] == "2024-05-01 06:00"
+    assert by_col["timestamp"][1] == "2024-05-01 06:30"
     assert by_col["timestamp"][2] == "—"
     assert by_col["ok"] == ["yes", "no", "yes", "yes"]
 
@@ -88,7 +91,7 @@ def test_title_and_meaningful_index() -> None:
     grouped = frame.groupby("hardware_type").mean()
     text = frame_to_markdown(grouped, title="Mean | by hw")
     assert text.startswith(r"### Mean \| by hw")
-    assert _cells(text.splitlines()[2]) == ["hardware_type", "v"]
+    assert _cells(text.splitlines()[2]) == ["Hardware", "v"]  # the index became the (labelled) first column
 
 
 def test_empty_frames() -> None:
