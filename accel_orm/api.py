@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Engine, select
 
-from accel_orm.db import DEFAULT_LOCK_TIMEOUT, get_engine
+from accel_orm.db import DEFAULT_LOCK_TIMEOUT, get_engine, translate_errors
+from accel_orm.held_connection import DEFAULT_IDLE_SECONDS, HeldConnection
 from accel_orm.ingest import StoreReport, store_results
+from accel_orm.ingest.single import SingleResultWriter
 from accel_orm.ingest.store import DEFAULT_CHUNK_SIZE, OnError
 from accel_orm.models import HardwarePlatform, Model
 
@@ -67,6 +69,8 @@ class TestResultsDBHandler(_EngineHolder):
     ``db_path`` (a DuckDB file) or ``db_url`` (a SQLAlchemy URL); with neither, the resolver decides
     (``BENCHMARK_DB_URL``, ``BENCHMARK_DB_PATH``, ``./benchmark_db.duckdb``). ``lock_timeout`` is how long a
     write waits for another process holding the DuckDB file before raising ``DatabaseLockedError``.
+    ``idle_seconds``: on DuckDB, ``store_test_result`` keeps the file open this long after a call (and hands it
+    over at once when another process asks for it), so a loop of calls does not reopen it every time.
     """
 
     __test__ = False  # not a pytest test class despite the name
@@ -77,17 +81,37 @@ class TestResultsDBHandler(_EngineHolder):
         *,
         db_url: str | None = None,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
     ) -> None:
         super().__init__(_engine_for(db_path, db_url, lock_timeout=lock_timeout))
+        self._held: HeldConnection | None = None
+        self._single = SingleResultWriter()
+        if self.engine.dialect.name == "duckdb":
+            # One-at-a-time calls keep the file open for a moment (see accel_orm.held_connection).
+            self._held = HeldConnection(self.engine, idle_seconds=idle_seconds)
+            self._held.on_release.append(self._single.forget)
 
     def __enter__(self) -> TestResultsDBHandler:
         return self
 
+    def close(self) -> None:
+        """Release the database (idempotent): a held DuckDB file is closed at once."""
+        if self._held is not None:
+            self._held.close()
+            self._held = None
+        super().close()
+
     def store_test_result(self, result: dict[str, Any]) -> bool:
-        """Store one result dict; returns True. Raises ``InvalidResultError`` (a ValueError) listing every problem."""
+        """Store one result dict; returns True once it is committed. Raises ``InvalidResultError`` (a ValueError)
+        listing every problem; nothing is written then."""
         if not isinstance(result, dict):
             raise TypeError(f"a test result must be a dict, got {type(result).__name__}")
-        store_results(self.engine, [result], single=True)
+        if self._held is None:
+            store_results(self.engine, [result], single=True)
+            return True
+        batch = self._single.validate(result)
+        with self._held.connection() as connection, translate_errors(self.engine.url), connection.begin():
+            self._single.write(connection, batch)
         return True
 
     def store_test_results(
