@@ -9,8 +9,8 @@ both files (one held connection each, ``to_frame`` of the module's statement, me
 - every ``accel_orm.queries`` analysis that filters or joins on an indexed column (time windows, model and
   hardware filters, the ``test_id`` join), the point lookups the maintenance jobs run (one result's rows by
   ``test_id``, one month by time), and
-- storing 20,000 results with ``store_test_results`` into each file.
-It also prints both file sizes. An index earns its place only if some query is clearly faster with it.
+- inserting 100,000 pre-built results (Arrow ``INSERT ... SELECT``) into a copy of each file.
+It also prints the space each file uses. An index earns its place only if some query is clearly faster with it.
 """
 
 from __future__ import annotations
@@ -32,15 +32,25 @@ from sqlalchemy import Select, func, select
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
-from ingest import make_results  # noqa: E402
-from queries import AS_OF, START, generate  # noqa: E402
+from ingest import arrow_into, make_results, prebuild  # noqa: E402
+from queries import AS_OF, generate  # noqa: E402
 
-from accel_orm import PerformanceResult, TestResult, TestResultsDBHandler, get_engine  # noqa: E402
+from accel_orm import PerformanceResult, TestResult, get_engine  # noqa: E402
 from accel_orm import queries as q  # noqa: E402
 from accel_orm.frames import to_frame  # noqa: E402
 from accel_orm.queries import summary  # noqa: E402
 
 FACT_TABLES = ("test_results", "performance_results", "power_metrics")
+INDEXES_OF_0001 = (
+    ("ix_test_results_timestamp", "test_results", ["timestamp"]),
+    ("ix_test_results_model_id_hardware_id", "test_results", ["model_id", "hardware_id"]),
+    ("ix_performance_results_test_timestamp", "performance_results", ["test_timestamp"]),
+    ("ix_performance_results_model_id_hardware_id", "performance_results", ["model_id", "hardware_id"]),
+    ("ix_performance_results_test_id", "performance_results", ["test_id"]),
+    ("ix_power_metrics_test_id", "power_metrics", ["test_id"]),
+    ("ix_power_metrics_test_timestamp", "power_metrics", ["test_timestamp"]),
+    ("ix_power_metrics_model_id_hardware_id", "power_metrics", ["model_id", "hardware_id"]),
+)
 
 
 def secondary_indexes(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -55,11 +65,12 @@ def build(path: Path, rows: int) -> None:
     started = time.perf_counter()
     generate(path, rows)
     with duckdb.connect(str(path)) as connection:
-        # Link performance rows to test results as ingest does (ids ascend with time on both tables).
-        connection.execute("DROP INDEX ix_performance_results_test_id")
+        # Link performance rows to test results as ingest does (ids ascend with time on both tables), then give
+        # the file every index revision 0001 created, whatever the current head does on DuckDB.
         tests = connection.execute("SELECT count(*) FROM test_results").fetchone()[0]
         connection.execute("UPDATE performance_results SET test_id = (id - 1) * ? // ? + 1", [tests, rows])
-        connection.execute("CREATE INDEX ix_performance_results_test_id ON performance_results (test_id)")
+        for name, table, columns in INDEXES_OF_0001:
+            connection.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({', '.join(columns)})")
         connection.execute("CHECKPOINT")
     print(f"built {rows:,} performance rows in {time.perf_counter() - started:.0f} s: {path}")
 
@@ -75,7 +86,7 @@ def without_indexes(path: Path) -> Path:
 
 
 def used_mib(path: Path) -> float:
-    """Blocks in use (the file itself never shrinks after DROP INDEX)."""
+    """Blocks in use (a file never shrinks after DROP INDEX, so its size says nothing)."""
     with duckdb.connect(str(path), read_only=True) as connection:
         used, size = connection.execute("SELECT used_blocks, block_size FROM pragma_database_size()").fetchone()
     return used * size / 2**20
@@ -114,13 +125,6 @@ def paired(first: Callable[[], Any], second: Callable[[], Any], repeats: int) ->
     return timings
 
 
-def store_into(path: Path, results: list[dict[str, Any]]) -> float:
-    with TestResultsDBHandler(db_path=path) as handler:
-        started = time.perf_counter()
-        handler.store_test_results(results)
-        return time.perf_counter() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--path", type=Path, required=True, help="the 10M-row file (built if missing, then reused)")
@@ -133,11 +137,10 @@ def main() -> None:
     with duckdb.connect(str(args.path)) as connection:
         indexes = secondary_indexes(connection)
     print("secondary indexes on the fact tables:", ", ".join(name for name, _ in indexes))
-    print(
-        f"file size: {args.path.stat().st_size / 2**20:,.0f} MiB with them, {bare.stat().st_size / 2**20:,.0f} without"
-    )
+    print(f"space in use: {used_mib(args.path):,.0f} MiB with them, {used_mib(bare):,.0f} MiB without")
     print(f"\n{'query (the index it could use)':<56}{'with':>10}{'without':>10}{'ratio':>8}   (ms, medians)")
-    with_engine, bare_engine = get_engine(args.path), get_engine(bare)
+    # auto_upgrade=False: the files keep the revision they were built at; only their indexes differ.
+    with_engine, bare_engine = get_engine(args.path, auto_upgrade=False), get_engine(bare, auto_upgrade=False)
     try:
         with with_engine.connect() as indexed, bare_engine.connect() as plain:
             for name, stmt in cases().items():
@@ -149,19 +152,17 @@ def main() -> None:
     finally:
         with_engine.dispose()
         bare_engine.dispose()
-    results = make_results(20_000)
-    for result in results:
-        result["timestamp"] = START + (result["timestamp"] - datetime(2026, 1, 1, tzinfo=result["timestamp"].tzinfo))
+    # Writing: the same 100,000 pre-built results (ids left to the sequences) into copies of both files.
+    arrow_tables = {name: table.drop_columns(["id"]) for name, table in prebuild(make_results(100_000)).arrow().items()}
     indexed_copy = args.path.with_name(args.path.stem + "-store.duckdb")
     shutil.copyfile(args.path, indexed_copy)  # the reused 10M-row file itself stays as built
     stores: tuple[list[float], list[float]] = ([], [])
     for _ in range(3):
-        stores[0].append(store_into(indexed_copy, results))
-        stores[1].append(store_into(bare, results))
+        stores[0].append(arrow_into(f"duckdb:///{indexed_copy}", arrow_tables))
+        stores[1].append(arrow_into(f"duckdb:///{bare}", arrow_tables))
     a, b = statistics.median(stores[0]), statistics.median(stores[1])
-    print(
-        f"{'store_test_results, 20,000 results into the 10M-row file':<56}{a * 1e3:>10.0f}{b * 1e3:>10.0f}{b / a:>8.2f}"
-    )
+    label = "INSERT 100,000 pre-built results into the 10M-row file"
+    print(f"{label:<56}{a * 1e3:>10.0f}{b * 1e3:>10.0f}{b / a:>8.2f}")
     bare.unlink()
     indexed_copy.unlink()
 

@@ -64,6 +64,6 @@ def test_installed_package_upgrades_a_database_from_another_folder(wheel: Path, 
     )
     assert done.returncode == 0, done.stderr
     assert str(site) in done.stderr, "the test must exercise the installed copy, not the checkout"
-    assert "0003_import_ledger (head)" in done.stdout
+    assert "0006_fact_table_indexes (head)" in done.stdout
     assert "test_results" in done.stdout
     assert database.exists()
