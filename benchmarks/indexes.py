@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument("--path", type=Path, required=True, help="the 10M-row file (built if missing, then reused)")
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeats", type=int, default=11)
+    parser.add_argument("--only", default="", help="time only the queries whose name contains this text")
     args = parser.parse_args()
     if not args.path.exists():
         build(args.path, args.rows)
@@ -144,6 +145,8 @@ def main() -> None:
     try:
         with with_engine.connect() as indexed, bare_engine.connect() as plain:
             for name, stmt in cases().items():
+                if args.only not in name:
+                    continue
                 ours, theirs = paired(
                     lambda s=stmt: to_frame(s(), indexed), lambda s=stmt: to_frame(s(), plain), args.repeats
                 )
@@ -152,6 +155,9 @@ def main() -> None:
     finally:
         with_engine.dispose()
         bare_engine.dispose()
+    if args.only:
+        bare.unlink()
+        return
     # Writing: the same 100,000 pre-built results (ids left to the sequences) into copies of both files.
     arrow_tables = {name: table.drop_columns(["id"]) for name, table in prebuild(make_results(100_000)).arrow().items()}
     indexed_copy = args.path.with_name(args.path.stem + "-store.duckdb")
