@@ -130,9 +130,12 @@ class TestResultsDBHandler(_EngineHolder):
         ``progress`` is called with the number of items read after each chunk. ``atomic=False`` commits chunk
         by chunk (flat memory for millions of results; stops at the first chunk with an invalid item).
         """
-        return store_results(
-            self.engine, results, on_error=on_error, chunk_size=chunk_size, progress=progress, atomic=atomic
-        )
+        options: dict[str, Any] = {"on_error": on_error, "chunk_size": chunk_size, "progress": progress}
+        if self._held is None:
+            return store_results(self.engine, results, atomic=atomic, **options)
+        # On the held DuckDB file: committed before this returns; the checkpoint on close comes when idle.
+        with self._held.connection() as connection:
+            return store_results(self.engine, results, atomic=atomic, connection=connection, **options)
 
     def generate_report(
         self, format: ReportFormat = "markdown", output_file: str | os.PathLike[str] | None = None

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import time
@@ -93,13 +94,15 @@ def store_results(
     progress: ProgressCallback | None = None,
     single: bool = False,
     atomic: bool = True,
+    connection: Connection | None = None,
 ) -> StoreReport:
     """Store ``items`` (result dicts) in one transaction; see the module docstring for the error modes.
 
     ``atomic=False`` commits after every chunk instead, for very long streams: memory then stays flat (the
     database does not hold one huge open transaction), and with ``on_error="raise"`` storing stops at the first
     chunk holding an invalid item, keeping the chunks before it. ``single`` words errors for one result (no
-    ``[index]`` prefixes).
+    ``[index]`` prefixes). ``connection``: an open connection of ``engine`` to work on (not in a transaction;
+    e.g. the handler's held DuckDB connection) instead of a new one.
     """
     if on_error not in ("raise", "skip"):
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
@@ -107,7 +110,7 @@ def store_results(
         raise TypeError("store_test_results() takes an iterable of result dicts; use store_test_result() for one")
     started = time.perf_counter()
     report = StoreReport()
-    with translate_errors(engine.url), engine.connect() as connection:
+    with translate_errors(engine.url), _connection_for(engine, connection) as connection:
         writer = writer_for(connection)
         wrote_in_transaction = False
         transaction = connection.begin()
@@ -142,6 +145,15 @@ def store_results(
     report.seconds = time.perf_counter() - started
     log.info("%s", report.summary())
     return report
+
+
+@contextlib.contextmanager
+def _connection_for(engine: Engine, connection: Connection | None) -> Iterator[Connection]:
+    if connection is not None:
+        yield connection  # the caller's: it stays open
+        return
+    with engine.connect() as opened:
+        yield opened
 
 
 def _chunk_offsets(items: Iterable[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
