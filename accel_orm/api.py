@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Engine, select
 
-from accel_orm.db import DEFAULT_LOCK_TIMEOUT, get_engine
+from accel_orm.db import DEFAULT_LOCK_TIMEOUT, get_engine, translate_errors
+from accel_orm.held_connection import DEFAULT_IDLE_SECONDS, HeldConnection
 from accel_orm.ingest import StoreReport, store_results
+from accel_orm.ingest.single import SingleResultWriter
 from accel_orm.ingest.store import DEFAULT_CHUNK_SIZE, OnError
 from accel_orm.models import HardwarePlatform, Model
 from accel_orm.runs.environment import describe_environment
@@ -64,12 +66,28 @@ class _EngineHolder:
         self.close()
 
 
+def _settled_run(resolver: RunResolver) -> tuple[bool, int | None]:
+    """Whether the run of a resolver is already known without a database round trip, and its id.
+
+    True for "no run" and for a run this handler has recorded before; a run id given by the caller is checked
+    against the database (the bulk path does that), so it is not settled here.
+    """
+    if resolver.default_id is not None:
+        return False, None
+    if resolver.default_key is None:
+        return True, None
+    run_id = resolver.known.get(resolver.default_key)
+    return run_id is not None, run_id
+
+
 class TestResultsDBHandler(_EngineHolder):
     """Stores test results: ``store_test_result(dict)`` and ``store_test_results(iterable)``.
 
     ``db_path`` (a DuckDB file) or ``db_url`` (a SQLAlchemy URL); with neither, the resolver decides
     (``BENCHMARK_DB_URL``, ``BENCHMARK_DB_PATH``, ``./benchmark_db.duckdb``). ``lock_timeout`` is how long a
     write waits for another process holding the DuckDB file before raising ``DatabaseLockedError``.
+    ``idle_seconds``: on DuckDB, ``store_test_result`` keeps the file open this long after a call (and hands it
+    over at once when another process asks for it), so a loop of calls does not reopen it every time.
     """
 
     __test__ = False  # not a pytest test class despite the name
@@ -80,13 +98,27 @@ class TestResultsDBHandler(_EngineHolder):
         *,
         db_url: str | None = None,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
     ) -> None:
         super().__init__(_engine_for(db_path, db_url, lock_timeout=lock_timeout))
         self._environment_run: dict[str, Any] | None = None
         self._known_runs: dict[RunKey, int] = {}
+        self._held: HeldConnection | None = None
+        self._single = SingleResultWriter()
+        if self.engine.dialect.name == "duckdb":
+            # One-at-a-time calls keep the file open for a moment (see accel_orm.held_connection).
+            self._held = HeldConnection(self.engine, idle_seconds=idle_seconds)
+            self._held.on_release.append(self._single.forget)
 
     def __enter__(self) -> TestResultsDBHandler:
         return self
+
+    def close(self) -> None:
+        """Release the database (idempotent): a held DuckDB file is closed at once."""
+        if self._held is not None:
+            self._held.close()
+            self._held = None
+        super().close()
 
     def _resolver(self, run: RunSpec) -> RunResolver:
         """With no run given, the handler's own run: the environment described once, at its first store."""
@@ -98,19 +130,29 @@ class TestResultsDBHandler(_EngineHolder):
 
     def _store(self, results: Iterable[Any], run: RunSpec, **options: Any) -> StoreReport:
         resolver = self._resolver(run)
-        report = store_results(self.engine, results, runs=resolver, **options)
+        if self._held is None:
+            report = store_results(self.engine, results, runs=resolver, **options)
+        else:
+            # On the held DuckDB file: committed before this returns; the checkpoint on close comes when idle.
+            with self._held.connection() as connection:
+                report = store_results(self.engine, results, runs=resolver, connection=connection, **options)
         # Only runs whose transaction committed are remembered (a rejected batch left none behind).
         self._known_runs.update(resolver.known)
         return report
 
     def store_test_result(self, result: dict[str, Any], *, run: RunSpec = None) -> bool:
-        """Store one result dict; returns True. Raises ``InvalidResultError`` (a ValueError) listing every problem.
-
-        ``run``: see :meth:`store_test_results`.
-        """
+        """Store one result dict; returns True once it is committed. Raises ``InvalidResultError`` (a ValueError)
+        listing every problem; nothing is written then. ``run``: see :meth:`store_test_results`."""
         if not isinstance(result, dict):
             raise TypeError(f"a test result must be a dict, got {type(result).__name__}")
-        self._store([result], run, single=True)
+        settled, run_id = _settled_run(self._resolver(run))
+        if self._held is None or not settled or "run" in result:
+            # The first result of a run records the run: that goes through the bulk path, once.
+            self._store([result], run, single=True)
+            return True
+        batch = self._single.validate(result)
+        with self._held.connection() as connection, translate_errors(self.engine.url), connection.begin():
+            self._single.write(connection, batch, run_id=run_id)
         return True
 
     def store_test_results(

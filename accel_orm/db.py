@@ -27,7 +27,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool, StaticPool
 
-from accel_orm import sandbox
+from accel_orm import lock_requests, sandbox
 from accel_orm.config import Database, resolve
 from accel_orm.errors import (
     ConstraintViolationError,
@@ -46,6 +46,8 @@ from accel_orm.schema import partitions as _partitions  # noqa: F401  (registers
 log = logging.getLogger(__name__)
 
 DEFAULT_LOCK_TIMEOUT = 30.0
+# Once a waiter has asked the holder to step aside, it retries at least this often (seconds).
+_ANNOUNCED_RETRY = 0.05
 # Serialises concurrent first-use upgrades of one PostgreSQL database (an arbitrary, fixed 64-bit key).
 _UPGRADE_LOCK_KEY = 0x616363656C5F6F72
 _DUCKDB_MAGIC = b"DUCK"
@@ -204,24 +206,36 @@ def _connect_duckdb(dialect: Any, cargs: Any, cparams: Any, *, path: Path | None
     """Open a DuckDB connection, waiting with exponential backoff while another process holds the file."""
     deadline = time.monotonic() + lock_timeout
     delay = 0.02
+    announced = False
     while True:
         try:
-            return dialect.connect(*cargs, **dict(cparams))
+            connection = dialect.connect(*cargs, **dict(cparams))
         except duckdb.IOException as error:
             holder = _LOCK_HOLDER.search(str(error))
             if holder is None:
                 raise DatabaseUnavailableError(f"cannot open DuckDB database {path}: {error}") from error
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                if announced and path is not None:
+                    lock_requests.withdraw(path)
                 raise DatabaseLockedError(
                     f"DuckDB database {path} is locked by another process: {holder['program']} "
                     f"(PID {holder['pid']}); waited {lock_timeout:g} s. DuckDB allows one writing process at a "
                     "time: close the other program (or let it finish), raise lock_timeout, or use PostgreSQL "
                     "(BENCHMARK_DB_URL=postgresql+psycopg://...) for many concurrent writers."
                 ) from error
+            if path is not None:
+                # Ask the holder to step aside (accel_orm holders look for this note), and look again often, so
+                # the moment it lets go is not lost to a long backoff.
+                lock_requests.announce(path)
+                announced = True
             log.debug("DuckDB file %s is locked by PID %s; retrying in %.2fs", path, holder["pid"], delay)
             time.sleep(min(delay, remaining))
-            delay = min(delay * 2, 1.0)
+            delay = min(delay * 2, _ANNOUNCED_RETRY if announced else 1.0)
+        else:
+            if announced and path is not None:
+                lock_requests.withdraw(path)
+            return connection
 
 
 def _postgresql_engine(url: URL, *, read_only: bool, echo: bool) -> Engine:

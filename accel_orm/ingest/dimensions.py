@@ -34,14 +34,15 @@ class DimensionCounts:
 
 
 def _first_facts(keys: Sequence[Hashable], columns: dict[str, list[Any]]) -> dict[Hashable, dict[str, Any]]:
-    """Per distinct key, each column's first non-null value in the batch."""
-    first: dict[Hashable, int] = {}
-    for position, key in enumerate(keys):
-        first.setdefault(key, position)
+    """Per distinct key, each column's first non-null value in the batch (set/dict work per chunk, not per row)."""
+    total = len(keys)
+    # Reversed, later (= earlier in the batch) positions overwrite: each key ends at its first position. C-level.
+    first = dict(zip(reversed(keys), range(total - 1, -1, -1), strict=True))
     facts = {key: {name: values[position] for name, values in columns.items()} for key, position in first.items()}
     for name, values in columns.items():
-        # Only a column some key lacks at its first row needs a second look, and only at its non-null values.
-        if not any(known[name] is None for known in facts.values()):
+        nulls = values.count(None)
+        # Only a column holding both nulls and values, where some key lacks it at its first row, needs a second look.
+        if nulls in (0, total) or not any(known[name] is None for known in facts.values()):
             continue
         for position, value in enumerate(values):
             if value is not None:
@@ -88,7 +89,7 @@ class _Dimension:
         ids = {key: getattr(row, self.id_column) for key, row in existing.items()}
         # "Created" means new to the database when this batch looked; under a PostgreSQL race another writer may
         # have inserted a few of them a moment earlier.
-        return [ids[key] for key in keys], len(missing)
+        return list(map(ids.__getitem__, keys)), len(missing)
 
     def _insert(self, connection: Connection, rows: list[dict[str, Any]], created_at: datetime) -> None:
         stamp_column = "added_at" if self.table.name == "models" else "detected_at"
@@ -151,7 +152,9 @@ class _Hardware(_Dimension):
         super().__init__(cast(Table, HardwarePlatform.__table__), "hardware_id", ("hardware_type", "device_name"))
 
     def keys_of_batch(self, columns: dict[str, list[Any]]) -> list[Hashable]:
-        return [_hardware_key(t, d) for t, d in zip(columns["hardware_type"], columns["device_name"], strict=True)]
+        pairs = list(zip(columns["hardware_type"], columns["device_name"], strict=True))
+        canonical = {pair: _hardware_key(*pair) for pair in set(pairs)}  # few distinct pairs per chunk
+        return list(map(canonical.__getitem__, pairs))
 
     def lookup(self, connection: Connection, keys: Sequence[Hashable]) -> dict[Hashable, Any]:
         types = sorted({key[0] for key in keys})  # type: ignore[index]

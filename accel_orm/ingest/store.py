@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import time
@@ -99,6 +100,7 @@ def store_results(
     atomic: bool = True,
     run: RunSpec = None,
     runs: RunResolver | None = None,
+    connection: Connection | None = None,
 ) -> StoreReport:
     """Store ``items`` (result dicts) in one transaction; see the module docstring for the error modes.
 
@@ -111,6 +113,8 @@ def store_results(
     for none, or ``None`` (default) to describe the run from the environment (CI variables, git, the machine),
     one run per call. ``runs`` instead passes a resolver that outlives the call (a handler's; see
     :mod:`accel_orm.runs.record`).
+    ``connection``: an open connection of ``engine`` to work on (not in a transaction; e.g. the handler's held
+    DuckDB connection) instead of a new one.
     """
     if on_error not in ("raise", "skip"):
         raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
@@ -120,7 +124,7 @@ def store_results(
     report = StoreReport()
     if runs is None:
         runs = RunResolver(describe_environment() if run is None else run)
-    with translate_errors(engine.url), engine.connect() as connection:
+    with translate_errors(engine.url), _connection_for(engine, connection) as connection:
         writer = writer_for(connection)
         wrote_in_transaction = False
         transaction = connection.begin()
@@ -157,6 +161,15 @@ def store_results(
     report.seconds = time.perf_counter() - started
     log.info("%s", report.summary())
     return report
+
+
+@contextlib.contextmanager
+def _connection_for(engine: Engine, connection: Connection | None) -> Iterator[Connection]:
+    if connection is not None:
+        yield connection  # the caller's: it stays open
+        return
+    with engine.connect() as opened:
+        yield opened
 
 
 def _chunk_offsets(items: Iterable[Any], size: int) -> Iterator[tuple[int, list[Any]]]:

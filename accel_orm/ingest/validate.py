@@ -17,22 +17,64 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import BigInteger
+
 from accel_orm.ingest.fields import (
     HARDWARE_FIELDS,
     KNOWN_TOP_LEVEL_KEYS,
     MODEL_FIELDS,
     SECTIONS,
     TEST_FIELDS,
+    TOP_LEVEL_FIELDS,
     Field,
     Kind,
 )
-from accel_orm.models import COMPATIBILITY_STATUSES
+from accel_orm.models import (
+    COMPATIBILITY_STATUSES,
+    HardwareCompatibility,
+    HardwarePlatform,
+    Model,
+    PerformanceResult,
+    PowerMetric,
+    TestResult,
+)
 
 _INF = math.inf
 _MAX = sys.float_info.max
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _SHOWN_VALUE_LENGTH = 60
 # Epoch seconds outside this range are almost certainly milliseconds or garbage (1970-01-01 .. 2200-01-01).
 _EPOCH_RANGE = (0.0, 7_258_118_400.0)
+
+# Where each group of fields is stored: whole-number fields are range-checked against their column's SQL type.
+_TABLES_BY_PREFIX = {
+    "": (TestResult, Model, HardwarePlatform),
+    "performance.": (PerformanceResult,),
+    "power_metrics.": (PowerMetric,),
+    "compatibility.": (HardwareCompatibility,),
+}
+
+
+def _integer_maxima() -> dict[str, int]:
+    maxima: dict[str, int] = {}
+    for prefix, fields in (("", TOP_LEVEL_FIELDS), *((f"{name}.", f) for name, f in SECTIONS.items())):
+        for key, spec in fields.items():
+            if spec.kind is not Kind.COUNT:
+                continue
+            for entity in _TABLES_BY_PREFIX[prefix]:
+                column = entity.__table__.c.get(spec.column)
+                if column is not None:
+                    maxima[prefix + key] = _INT64_MAX if isinstance(column.type, BigInteger) else _INT32_MAX
+    return maxima
+
+
+_INT32_MAX = 2**31 - 1
+
+
+def count_maximum(path: str) -> int:
+    """The largest whole number the column behind ``path`` (``performance.batch_size``) can hold."""
+    return _COUNT_MAXIMA.get(path, _INT32_MAX)
+
 
 Problems = dict[int, list[str]]  # position in the chunk -> problems of that item
 # Built once: json.dumps with any non-default option builds a new encoder per call.
@@ -82,10 +124,25 @@ def _type_name(value: Any) -> str:
 # --- one checker per Kind: (values, path, problems) -> cleaned values -------------------------------------------------
 
 
+def text_problem(value: str) -> str | None:
+    """Why text cannot be stored the same on both engines (PostgreSQL refuses NUL, UTF-8 has no lone surrogates)."""
+    if "\x00" in value:
+        return "must not contain NUL characters (\\x00), which PostgreSQL cannot store"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode text: it holds a lone surrogate, which UTF-8 cannot encode"
+    return None
+
+
 def _check_text(values: list[Any], path: str, problems: Problems) -> list[Any]:
     for i, value in enumerate(values):
-        if value is not None and type(value) is not str:
+        if value is None:
+            continue
+        if type(value) is not str:
             problems.setdefault(i, []).append(f"{path}: must be a string, got {_type_name(value)} {show(value)}")
+        elif (problem := text_problem(value)) is not None:
+            problems.setdefault(i, []).append(f"{path}: {problem}, got {show(value)}")
     return values
 
 
@@ -102,15 +159,25 @@ def _check_real(
     for i, value in enumerate(values):
         kind = type(value)
         # NaN fails every comparison and inf lies outside any finite bound, so both fall through to a problem.
-        if value is None or ((kind is float or kind is int) and low <= value <= high):
+        # Ints beyond 64 bits take the slow path: they become floats (Arrow refuses them as float64 input).
+        plain = kind is float or (kind is int and _INT64_MIN <= value <= _INT64_MAX)
+        if value is None or (plain and low <= value <= high):
             continue
-        if kind is not bool and isinstance(value, numbers.Real) and low <= float(value) <= high:
+        if kind is not bool and isinstance(value, numbers.Real) and low <= _as_float(value) <= high:
             if cleaned is values:
                 cleaned = list(values)
             cleaned[i] = float(value)
             continue
         problems.setdefault(i, []).append(f"{path}: must be {expectation}, got {show(value)}")
     return cleaned
+
+
+def _as_float(value: Any) -> float:
+    """``float(value)``, with NaN for a number too large for a float (it then fails every range check)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.nan
 
 
 def _check_measure(values: list[Any], path: str, problems: Problems) -> list[Any]:
@@ -126,22 +193,26 @@ def _check_score(values: list[Any], path: str, problems: Problems) -> list[Any]:
 
 
 def _check_count(values: list[Any], path: str, problems: Problems) -> list[Any]:
+    """Whole numbers >= 0 that fit the column's SQL integer type (``count_maximum``)."""
     cleaned = values
+    highest = count_maximum(path)
     for i, value in enumerate(values):
         kind = type(value)
-        if value is None or (kind is int and value >= 0):
+        if value is None or (kind is int and 0 <= value <= highest):
             continue
-        if kind is not bool and isinstance(value, numbers.Integral) and value >= 0:
+        integral = kind is not bool and isinstance(value, numbers.Integral)
+        whole_float = isinstance(value, float) and value.is_integer()
+        whole = int(value) if (integral or whole_float) and value >= 0 else None
+        if whole is None:
+            problems.setdefault(i, []).append(f"{path}: must be a whole number >= 0, got {show(value)}")
+        elif whole > highest:
+            problems.setdefault(i, []).append(
+                f"{path}: must be a whole number >= 0 and <= {highest} (the column's integer range), got {show(value)}"
+            )
+        else:
             if cleaned is values:
                 cleaned = list(values)
-            cleaned[i] = int(value)
-            continue
-        if isinstance(value, float) and value >= 0 and value.is_integer():
-            if cleaned is values:
-                cleaned = list(values)
-            cleaned[i] = int(value)
-            continue
-        problems.setdefault(i, []).append(f"{path}: must be a whole number >= 0, got {show(value)}")
+            cleaned[i] = whole
     return cleaned
 
 
@@ -180,12 +251,15 @@ def _check_json_object(values: list[Any], path: str, problems: Problems) -> list
 def _check_precisions(values: list[Any], path: str, problems: Problems) -> list[Any]:
     cleaned = list(values)
     for i, value in enumerate(values):
-        if value is None or type(value) is str:
+        if value is None:
             continue
-        if isinstance(value, list | tuple) and all(type(item) is str for item in value):
+        if type(value) is not str:
+            if not (isinstance(value, list | tuple) and all(type(item) is str for item in value)):
+                problems.setdefault(i, []).append(f"{path}: must be a string or a list of strings, got {show(value)}")
+                continue
             cleaned[i] = ",".join(value)
-            continue
-        problems.setdefault(i, []).append(f"{path}: must be a string or a list of strings, got {show(value)}")
+        if (problem := text_problem(cleaned[i])) is not None:
+            problems.setdefault(i, []).append(f"{path}: {problem}, got {show(value)}")
     return cleaned
 
 
@@ -221,6 +295,8 @@ def _as_utc(value: Any) -> datetime | None:
         return datetime.fromtimestamp(float(value), UTC).replace(tzinfo=None)
     return None
 
+
+_COUNT_MAXIMA = _integer_maxima()
 
 Checker = Callable[[list[Any], str, Problems], list[Any]]
 CHECKERS: dict[Kind, Checker] = {
@@ -283,7 +359,7 @@ _SUCCESS_WORDS = {
 }
 
 
-def _derive_status_and_success(test: dict[str, list[Any]]) -> None:
+def derive_status_and_success(test: dict[str, list[Any]]) -> None:
     """Fill a missing status from ``success`` and a missing ``success`` from a recognisable status word."""
     statuses, successes = test["status"], test["success"]
     for i, (status, success) in enumerate(zip(statuses, successes, strict=True)):
@@ -293,7 +369,7 @@ def _derive_status_and_success(test: dict[str, list[Any]]) -> None:
             successes[i] = _SUCCESS_WORDS.get(status.strip().lower())
 
 
-def _details(
+def details_column(
     items: Sequence[dict[str, Any]], problems: Problems, section_extras: dict[int, dict[str, Any]]
 ) -> list[str | None]:
     """The ``details`` JSON text of each item: its ``details`` plus any unknown top-level keys, kept not dropped."""
@@ -315,11 +391,52 @@ def _details(
         if extras:
             merged.update(extras)
         try:
-            encoded.append(_encode_json(merged))
+            text = _encode_json(merged)
         except (TypeError, ValueError) as error:
             problems.setdefault(i, []).append(f"details: not JSON-serialisable ({error})")
             encoded.append(None)
+            continue
+        if json_text_may_be_unstorable(text):
+            bad = unstorable_text_in(merged, "details")
+            if bad is not None:
+                problems.setdefault(i, []).append(bad)
+                encoded.append(None)
+                continue
+        encoded.append(text)
     return encoded
+
+
+def json_text_may_be_unstorable(text: str) -> bool:
+    """A quick look at encoded JSON: could it hold a NUL character or a lone surrogate? (False means surely not.)
+
+    The encoder escapes NUL as ``\\u0000`` and leaves lone surrogates as they are, so a substring test and
+    one UTF-8 encode answer for a whole chunk's text at once.
+    """
+    if "\\u0000" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def unstorable_text_in(value: Any, path: str) -> str | None:
+    """The first key or string inside ``value`` that neither engine can store alike, as a problem line."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        return None if problem is None else f"{path}: {problem}, got {show(value)}"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and (problem := text_problem(key)) is not None:
+                return f"{path}: a key {problem}, got {show(key)}"
+            if (found := unstorable_text_in(item, f"{path}.{key}")) is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            if (found := unstorable_text_in(item, f"{path}[{index}]")) is not None:
+                return found
+    return None
 
 
 def _sections(
@@ -352,7 +469,23 @@ def _sections(
 
 
 def validate_chunk(items: Sequence[Any], offset: int, *, now: datetime | None = None) -> ValidatedChunk:
-    """Validate ``items`` (the caller's items ``offset .. offset+len``) and flatten the valid ones into columns."""
+    """Validate ``items`` (the caller's items ``offset .. offset+len``) and flatten the valid ones into columns.
+
+    A clean chunk takes the columnar fast path; a chunk it is not sure about is checked item by item here, which
+    is what words every problem.
+    """
+    from accel_orm.ingest.columnar import flatten_clean_chunk  # the fast path builds on this module's rules
+
+    stamp = now or datetime.now(UTC).replace(tzinfo=None)
+    batch = flatten_clean_chunk(items, now=stamp)
+    if batch is not None:
+        batch.positions = [offset + i for i in batch.positions]
+        return ValidatedChunk(batch=batch, problems={})
+    return validate_chunk_per_item(items, offset, now=stamp)
+
+
+def validate_chunk_per_item(items: Sequence[Any], offset: int, *, now: datetime | None = None) -> ValidatedChunk:
+    """The per-item checker: every problem of every item, with its path, keyed by the item's index."""
     problems: Problems = {}
     not_dicts: Problems = {}
     dicts: list[dict[str, Any]] = []
@@ -370,8 +503,8 @@ def validate_chunk(items: Sequence[Any], offset: int, *, now: datetime | None = 
     # A blank device name is no device name: both identify the same hardware row.
     hardware["device_name"] = [None if type(d) is str and not d.strip() else d for d in hardware["device_name"]]
     sections, extras = _sections(dicts, problems)
-    test["details"] = _details(dicts, problems, extras)
-    _derive_status_and_success(test)
+    test["details"] = details_column(dicts, problems, extras)
+    derive_status_and_success(test)
 
     problems.update(not_dicts)  # an item that is no dict has no fields worth listing as missing
 

@@ -10,6 +10,8 @@ from sqlalchemy import Index
 from sqlalchemy import types as sqltypes
 from sqlalchemy.sql.elements import ClauseElement
 
+from accel_orm.models import POSTGRESQL_ONLY
+
 try:  # Alembic >= 1.12
     from alembic.ddl._autogen import ComparisonResult
 except ImportError:  # pragma: no cover - older Alembic
@@ -43,6 +45,17 @@ class AlembicDuckDBImpl(DefaultImpl):
         if isinstance(declared, sqltypes.JSON) and isinstance(reflected, sqltypes.JSON | sqltypes.String):
             return False
         return super().compare_type(inspector_column, metadata_column)
+
+    def correct_for_autogen_constraints(
+        self,
+        conn_uniques: set[Any],
+        conn_indexes: set[Index],
+        metadata_unique_constraints: set[Any],
+        metadata_indexes: set[Index],
+    ) -> None:
+        # Indexes declared for PostgreSQL only (models.postgresql_only_index) do not exist on DuckDB by design.
+        for index in [index for index in metadata_indexes if index.info.get(POSTGRESQL_ONLY)]:
+            metadata_indexes.discard(index)
 
     def compare_indexes(self, metadata_index: Index, reflected_index: Index) -> ComparisonResult:
         """Compare uniqueness and every indexed expression (the default only compares plain column names)."""

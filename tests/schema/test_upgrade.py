@@ -57,7 +57,7 @@ def _store_one(engine: Engine, when: datetime) -> None:
 
 def test_migrations_have_a_single_head() -> None:
     assert len(upgrade.script_directory().get_heads()) == 1
-    assert upgrade.head_revision() == "0005_change_acknowledgements"
+    assert upgrade.head_revision() == "0006_fact_table_indexes"
 
 
 def test_fresh_database_is_upgraded_to_head_on_first_use(db_url: str) -> None:
@@ -78,8 +78,8 @@ def test_models_match_migrations(engine: Engine) -> None:
 def test_check_notices_a_difference(engine: Engine) -> None:
     """The comparison is real: an index missing from the database is reported."""
     with engine.begin() as connection:
-        connection.execute(text("DROP INDEX ix_test_results_timestamp"))
-    with engine.connect() as connection, pytest.raises(Exception, match="ix_test_results_timestamp"):
+        connection.execute(text("DROP INDEX ix_hardware_platforms_hardware_type"))
+    with engine.connect() as connection, pytest.raises(Exception, match="ix_hardware_platforms_hardware_type"):
         command.check(upgrade.alembic_config(connection))
 
 
@@ -169,3 +169,39 @@ def test_sequences_give_ids_to_plain_inserts(engine: Engine) -> None:
         connection.execute(update(Model).where(Model.model_name == "a").values(model_family="x"))
         assert connection.execute(select(func.count()).select_from(Model)).scalar() == 2
     assert len(set(ids)) == 2
+
+
+FACT_TABLE_SECONDARY_INDEXES = {
+    "ix_test_results_timestamp",
+    "ix_test_results_model_id_hardware_id",
+    "ix_performance_results_test_timestamp",
+    "ix_performance_results_model_id_hardware_id",
+    "ix_performance_results_test_id",
+    "ix_power_metrics_test_id",
+    "ix_power_metrics_test_timestamp",
+    "ix_power_metrics_model_id_hardware_id",
+}
+
+
+def _index_names(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            query = "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"
+        else:
+            query = "SELECT index_name FROM duckdb_indexes()"
+        return set(connection.execute(text(query)).scalars())
+
+
+def test_fact_table_secondary_indexes_exist_on_postgresql_only(engine: Engine) -> None:
+    """Revision 0006: DuckDB drops them (measured: no query got faster, writes got slower); PostgreSQL keeps them."""
+    names = _index_names(engine)
+    if engine.dialect.name == "postgresql":
+        assert names >= FACT_TABLE_SECONDARY_INDEXES
+    else:
+        assert not names & FACT_TABLE_SECONDARY_INDEXES
+    assert "uq_models_model_name" in names  # uniqueness stays everywhere
+    upgrade.downgrade(engine, "0005_change_acknowledgements")
+    assert _index_names(engine) >= FACT_TABLE_SECONDARY_INDEXES
+    upgrade.upgrade(engine)
+    with engine.connect() as connection:
+        command.check(upgrade.alembic_config(connection))

@@ -1,0 +1,133 @@
+"""Store ONE result with plain bound INSERTs: the ``store_test_result`` path on a held DuckDB connection.
+
+For a single row, registering an Arrow table per fact table costs more than the row itself, so this path runs
+one prepared ``INSERT ... VALUES (?, ...)`` per table on the transaction's own DuckDB connection and commits.
+Validation is the per-item checker's (the same rules and messages as every other path), and models and
+hardware are resolved by :mod:`accel_orm.ingest.dimensions` the first time they are seen, then remembered for
+as long as the connection is held: while this process holds the DuckDB file no other process can change
+them. A fact that arrives later (a model family) still goes through the dimension code, which fills blanks
+without overwriting known values. :meth:`SingleResultWriter.forget` drops what was remembered; the holder calls
+it whenever it lets go of the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, Table
+
+from accel_orm.errors import InvalidResultError
+from accel_orm.ingest.dimensions import HARDWARE, MODELS, resolve_dimensions
+from accel_orm.ingest.validate import ResultBatch, SectionColumns, validate_chunk_per_item
+from accel_orm.ingest.writers import TEST_ID_SEQUENCE, DuckDBWriter
+from accel_orm.models import PerformanceResult, PowerMetric, TestResult
+
+
+def _insert_sql(connection: Connection, table: Table, names: Sequence[str], *, id_sequence: str | None) -> str:
+    """``INSERT INTO t (c, ...) VALUES (?, ...)`` over the model's own column names (never user text)."""
+    quote = connection.dialect.identifier_preparer.quote
+    columns = [quote(name) for name in names]
+    values = ["?"] * len(names)
+    if id_sequence is not None:
+        columns.insert(0, quote("id"))
+        values.insert(0, f"nextval('{id_sequence}')")
+    returning = " RETURNING id" if id_sequence is not None else ""
+    return f"INSERT INTO {quote(table.name)} ({', '.join(columns)}) VALUES ({', '.join(values)}){returning}"
+
+
+class SingleResultWriter:
+    """Writes one validated result per call inside the caller's transaction (DuckDB)."""
+
+    def __init__(self) -> None:
+        self._model_ids: dict[Hashable, tuple[int, dict[str, Any]]] = {}
+        self._hardware_ids: dict[Hashable, tuple[int, dict[str, Any]]] = {}
+        self._statements: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def forget(self) -> None:
+        """Drop remembered dimension ids (another process may change the database once we let go of it)."""
+        self._model_ids.clear()
+        self._hardware_ids.clear()
+
+    def validate(self, result: dict[str, Any]) -> ResultBatch:
+        checked = validate_chunk_per_item([result], 0)
+        if checked.problems:
+            lines = [line for messages in checked.problems.values() for line in messages]
+            raise InvalidResultError(lines, heading="invalid test result; nothing was written")
+        return checked.batch
+
+    def write(self, connection: Connection, batch: ResultBatch, *, run_id: int | None = None) -> None:
+        """Insert the batch's one result (and its sub-dict rows) in the caller's open transaction.
+
+        ``run_id``: the (already recorded) run the result and its rows belong to.
+        """
+        model_id, hardware_id = self._dimension_ids(connection, batch)
+        raw = connection.connection.driver_connection
+        test = {name: values[0] for name, values in batch.test.items()}
+        timestamp: datetime = test["timestamp"]
+        test.update(model_id=model_id, hardware_id=hardware_id, test_date=timestamp.date().isoformat())
+        if run_id is not None:
+            test["run_id"] = run_id
+        statement = self._statement(connection, TestResult.__table__, test)
+        test_id = raw.execute(statement, list(test.values())).fetchone()[0]
+        for section, entity in ((batch.performance, PerformanceResult), (batch.power, PowerMetric)):
+            if section.rows:
+                row = self._section_row(section, timestamp, test_id, model_id, hardware_id)
+                if run_id is not None:
+                    row["run_id"] = run_id
+                raw.execute(self._statement(connection, entity.__table__, row), list(row.values()))
+        if batch.compatibility.rows:
+            # Rare in one-at-a-time calls; the bulk upsert keeps "the newest verdict wins" in one place.
+            from accel_orm.ingest.store import _upsert_compatibility
+
+            ids = np.asarray([model_id]), np.asarray([hardware_id])
+            _upsert_compatibility(connection, DuckDBWriter(), batch.compatibility, batch.test["timestamp"], *ids)
+
+    def _statement(self, connection: Connection, table: Table, row: dict[str, Any]) -> str:
+        key = (table.name, tuple(row))
+        statement = self._statements.get(key)
+        if statement is None:
+            sequence = TEST_ID_SEQUENCE.name if table.name == "test_results" else None
+            statement = self._statements[key] = _insert_sql(connection, table, list(row), id_sequence=sequence)
+        return statement
+
+    @staticmethod
+    def _section_row(
+        section: SectionColumns, timestamp: datetime, test_id: int, model_id: int, hardware_id: int
+    ) -> dict[str, Any]:
+        row = {name: values[0] for name, values in section.columns.items()}
+        if row.get("test_timestamp") is None:
+            row["test_timestamp"] = timestamp
+        row.update(test_id=test_id, model_id=model_id, hardware_id=hardware_id)
+        return row
+
+    def _dimension_ids(self, connection: Connection, batch: ResultBatch) -> tuple[int, int]:
+        model_key = MODELS.keys_of_batch(batch.model)[0]
+        hardware_key = HARDWARE.keys_of_batch(batch.hardware)[0]
+        model_facts = {name: values[0] for name, values in batch.model.items()}
+        hardware_facts = {name: values[0] for name, values in batch.hardware.items()}
+        known_model = self._model_ids.get(model_key)
+        known_hardware = self._hardware_ids.get(hardware_key)
+        if _covers(known_model, model_facts) and _covers(known_hardware, hardware_facts):
+            assert known_model is not None and known_hardware is not None
+            return known_model[0], known_hardware[0]
+        model_ids, hardware_ids, _ = resolve_dimensions(connection, batch.model, batch.hardware)
+        self._model_ids[model_key] = (model_ids[0], _merged(known_model, model_facts))
+        self._hardware_ids[hardware_key] = (hardware_ids[0], _merged(known_hardware, hardware_facts))
+        return model_ids[0], hardware_ids[0]
+
+
+def _covers(known: tuple[int, dict[str, Any]] | None, facts: dict[str, Any]) -> bool:
+    """True when every fact the result brings is one we already passed to the dimension code for this row."""
+    if known is None:
+        return False
+    seen = known[1]
+    return all(value is None or seen.get(name) is not None for name, value in facts.items())
+
+
+def _merged(known: tuple[int, dict[str, Any]] | None, facts: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(known[1]) if known is not None else {}
+    merged.update({name: value for name, value in facts.items() if value is not None})
+    return merged

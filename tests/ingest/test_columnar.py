@@ -1,0 +1,200 @@
+"""The columnar fast path says "clean" only when the per-item checker agrees, and then flattens identically."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accel_orm.ingest.columnar import flatten_clean_chunk
+from accel_orm.ingest.fields import SECTIONS, TOP_LEVEL_FIELDS
+from accel_orm.ingest.validate import validate_chunk, validate_chunk_per_item
+
+NOW = datetime(2026, 1, 2, 3, 4, 5)
+
+# Every kind of value a harness might send, valid or not, for any field.
+ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.integers(2**31 - 2, 2**31 + 2),
+    st.just(10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(0, 1),
+    st.sampled_from(["", "  ", "cuda", " CUDA ", "Supported", "limited", "a\x00b", "\ud800", "2025-03-05T19:57:14Z"]),
+    st.sampled_from([b"bytes", Decimal("1.5"), np.float64(2.5), np.int64(3), ["fp16", "int8"], {"k": 1}]),
+    st.datetimes(timezones=st.just(UTC) | st.none()),
+    st.just(datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=2)))),
+)
+MOMENT = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC) | st.none()
+)
+MEASURE = st.floats(0, 1e9) | st.integers(0, 10**6) | st.none()
+
+
+# Values a lax converter would coerce quietly (Arrow turns True into 1.0, 2.5 into 2, b"x" into "x", 5 into a time).
+NEAR_MISS = st.sampled_from([True, False, 2.5, 2.0, -0.0, b"x", 5, 1.7e9, np.float64(1.0), np.bool_(True), "1.5"])
+
+
+def mostly(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Valid values most of the time (so clean chunks happen), near misses and anything at all sometimes."""
+    return st.integers(0, 15).flatmap(lambda k: ANY_VALUE if k == 0 else NEAR_MISS if k <= 2 else valid)
+
+
+SECTION = st.fixed_dictionaries(
+    {},
+    optional={
+        "batch_size": mostly(st.integers(0, 2**31 - 1)),
+        "average_latency_ms": mostly(MEASURE),
+        "test_timestamp": mostly(MOMENT | st.just("2025-03-05T19:57:14+01:00")),
+        "status": mostly(st.sampled_from(["supported", " Limited ", "unsupported"])),
+        "score": mostly(st.floats(0, 1)),
+        "temperature_celsius_avg": mostly(st.floats(-1e3, 1e3)),
+        "recommended": mostly(st.booleans()),
+        "x": mostly(st.integers()),
+    },
+)
+DETAILS = st.none() | st.dictionaries(
+    st.text(max_size=3), st.none() | st.integers() | st.floats() | st.text(max_size=3), max_size=3
+)
+RESULT = st.fixed_dictionaries(
+    {
+        "model_name": mostly(st.sampled_from(["bert", "t5", " vit "])),
+        "hardware_type": mostly(st.sampled_from(["cuda", " CPU ", "webgpu"])),
+        "test_type": st.just("inference"),
+    },
+    optional={
+        "device_name": mostly(st.sampled_from([None, "", " ", "A100"])),
+        "execution_time": mostly(MEASURE),
+        "success": mostly(st.booleans() | st.none()),
+        "status": mostly(st.sampled_from(["Success", "failed", "weird"]) | st.none()),
+        "timestamp": mostly(MOMENT),
+        "compute_units": mostly(st.integers(0, 2**31 - 1)),
+        "supported_precisions": mostly(st.sampled_from(["fp16", "fp16,int8"])),
+        "details": DETAILS,
+        "performance": mostly(SECTION),
+        "power_metrics": mostly(SECTION),
+        "compatibility": mostly(SECTION),
+        "unknown_key": mostly(st.text(max_size=2)),
+    },
+)
+
+
+def _same(left: Any, right: Any) -> bool:
+    """Equality that also treats NaN as equal to NaN (it never reaches a clean batch, but be exact)."""
+    if isinstance(left, float) and isinstance(right, float) and math.isnan(left) and math.isnan(right):
+        return True
+    return bool(left == right) and type(left) is type(right)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(RESULT, min_size=1, max_size=4))
+def test_fast_path_agrees_with_the_per_item_checker(items: list[dict[str, Any]]) -> None:
+    slow = validate_chunk_per_item(items, 0, now=NOW)
+    fast = flatten_clean_chunk(items, now=NOW)
+    if fast is None:
+        return  # not sure: the per-item checker decides, so messages stay its own
+    assert not slow.problems, "the fast path accepted a chunk the per-item checker rejects"
+    for part in ("test", "model", "hardware"):
+        fast_columns, slow_columns = getattr(fast, part), getattr(slow.batch, part)
+        assert fast_columns.keys() == slow_columns.keys()
+        for name in fast_columns:
+            assert all(map(_same, fast_columns[name], slow_columns[name])), (part, name)
+    for part in ("performance", "power", "compatibility"):
+        fast_section, slow_section = getattr(fast, part), getattr(slow.batch, part)
+        assert fast_section.rows == slow_section.rows
+        for name, values in fast_section.columns.items():
+            assert all(map(_same, values, slow_section.columns[name])), (part, name)
+
+
+def _clean(i: int) -> dict[str, Any]:
+    return {
+        "model_name": f"m{i % 3}",
+        "hardware_type": "CUDA" if i % 2 else "cpu",
+        "device_name": None if i % 2 else "A100",
+        "test_type": "inference",
+        "status": "Success",
+        "success": True,
+        "execution_time": 0.5 + i,
+        "timestamp": datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=i),
+        "details": {"precision": "fp16", "i": i, "note": "ü"},
+        "performance": {"batch_size": 1 << (i % 4), "average_latency_ms": 1.5, "throughput_items_per_second": 10},
+        "compatibility": {"status": " Supported ", "score": 1, "recommended": True},
+    }
+
+
+def test_clean_chunks_take_the_fast_path_and_match() -> None:
+    items = [_clean(i) for i in range(50)]
+    fast = flatten_clean_chunk(items, now=NOW)
+    assert fast is not None
+    slow = validate_chunk_per_item(items, 0, now=NOW)
+    assert fast == slow.batch
+    assert fast.hardware["hardware_type"][:2] == ["cpu", "cuda"]
+    assert fast.test["details"][0] == '{"precision":"fp16","i":0,"note":"ü"}'
+
+
+def test_one_bad_item_sends_its_chunk_to_the_per_item_checker_with_its_index() -> None:
+    items = [_clean(i) for i in range(10)]
+    items[7]["performance"]["batch_size"] = 10**20
+    assert flatten_clean_chunk(items, now=NOW) is None
+    checked = validate_chunk(items, 100, now=NOW)
+    assert checked.problems == {
+        107: [
+            "performance.batch_size: must be a whole number >= 0 and <= 2147483647 (the column's integer range), "
+            "got 100000000000000000000"
+        ]
+    }
+    assert len(checked.batch) == 9
+
+
+NEAR_MISS_VALUES = [
+    True,
+    2.5,
+    2.0,
+    -1,
+    -0.0,
+    10**20,
+    2**31,
+    math.nan,
+    math.inf,
+    b"x",
+    5,
+    1.7e9,
+    np.float64(1.0),
+    np.int64(2),
+    np.bool_(True),
+    "1.5",
+    "",
+    " ",
+    "a\x00b",
+    "\ud800",
+    Decimal("1"),
+    ["fp16"],
+    ("a", "b"),
+    {"k": 1},
+    [1],
+    "2025-03-05 19:57:14",
+    "not a time",
+    datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=-5))),
+]
+FIELD_PATHS = [(None, key) for key in TOP_LEVEL_FIELDS] + [
+    (section, key) for section, fields in SECTIONS.items() for key in fields
+]
+
+
+@pytest.mark.parametrize(("section", "key"), FIELD_PATHS, ids=lambda p: str(p))
+def test_every_field_and_near_miss_value_agrees(section: str | None, key: str) -> None:
+    for value in NEAR_MISS_VALUES:
+        items = [_clean(i) for i in range(3)]
+        (items[1] if section is None else items[1].setdefault(section, {}))[key] = value
+        slow = validate_chunk_per_item(items, 0, now=NOW)
+        fast = flatten_clean_chunk(items, now=NOW)
+        if fast is not None:
+            assert not slow.problems, (section, key, value)
+            assert fast == slow.batch, (section, key, value)

@@ -1,0 +1,158 @@
+"""``store_test_result`` in a loop keeps the DuckDB file open, yet loses nothing on a crash and locks nobody out."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from accel_orm import Model, TestResult, TestResultsDBHandler, get_engine, lock_requests, session_scope
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def result(i: int, **overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "model_name": f"model-{i % 3}",
+        "hardware_type": "cuda",
+        "test_type": "inference",
+        "success": True,
+        "execution_time": 0.5,
+        "performance": {"batch_size": 1, "average_latency_ms": 1.0 + i},
+    }
+    base.update(overrides)
+    return base
+
+
+def _python(code: str, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPOSITORY,
+    )
+
+
+def _count(path: Path, entity: type = TestResult) -> int:
+    engine = get_engine(path)
+    try:
+        with session_scope(engine) as session:
+            return session.scalar(select(func.count()).select_from(entity)) or 0
+    finally:
+        engine.dispose()
+
+
+# A writer that reports each result the moment store_test_result returned, then gets killed or exits hard.
+STORE_AND_REPORT = """
+    import os, sys
+    from accel_orm import TestResultsDBHandler
+    handler = TestResultsDBHandler(db_path=sys.argv[1], idle_seconds=60)
+    for i in range(int(sys.argv[2])):
+        handler.store_test_result({"model_name": "m", "hardware_type": "cpu", "test_type": "inference",
+                                   "performance": {"batch_size": 1, "average_latency_ms": float(i)}})
+        print("stored", i, flush=True)
+    if sys.argv[3] == "exit":
+        os._exit(0)  # no close, no checkpoint, no atexit: only what each call committed survives
+    input()  # wait to be killed
+"""
+
+
+@pytest.mark.parametrize("how", ["exit", "sigkill"])
+def test_a_crash_right_after_store_test_result_returns_loses_nothing(duckdb_path: Path, how: str) -> None:
+    get_engine(duckdb_path).dispose()
+    writer = _python(STORE_AND_REPORT, str(duckdb_path), "25", how)
+    assert writer.stdout is not None
+    reported = [writer.stdout.readline() for _ in range(25)]
+    if how == "sigkill":
+        os.kill(writer.pid, signal.SIGKILL)
+    writer.wait(timeout=60)
+    assert reported[-1].strip() == "stored 24", writer.stderr.read() if writer.stderr else ""
+    assert _count(duckdb_path) == 25
+    assert _count(duckdb_path, Model) == 1
+
+
+# A writer storing in a tight loop until told to stop; prints how many it stored.
+TIGHT_LOOP = """
+    import sys, pathlib
+    from accel_orm import TestResultsDBHandler
+    stop = pathlib.Path(sys.argv[2])
+    stored = 0
+    with TestResultsDBHandler(db_path=sys.argv[1], idle_seconds=60) as handler:
+        while not stop.exists():
+            handler.store_test_result({"model_name": "loop", "hardware_type": "cpu", "test_type": "inference"})
+            stored += 1
+            if stored == 20:
+                print("looping", flush=True)
+    print("stored", stored, flush=True)
+"""
+
+
+def test_a_second_process_gets_the_file_while_the_first_stores_in_a_tight_loop(tmp_path: Path) -> None:
+    path = tmp_path / "shared.duckdb"
+    get_engine(path).dispose()
+    stop = tmp_path / "stop"
+    looper = _python(TIGHT_LOOP, str(path), str(stop))
+    try:
+        assert looper.stdout is not None and looper.stdout.readline().strip() == "looping"
+        started = time.monotonic()
+        with TestResultsDBHandler(db_path=path, lock_timeout=30) as handler:
+            handler.store_test_result(result(1, model_name="from-the-second-process"))
+            waited = time.monotonic() - started
+            # While we hold it, the looper waits; it carries on once we let go.
+        assert waited < 5.0, f"the second process waited {waited:.1f} s for the file"
+        time.sleep(0.5)
+    finally:
+        stop.touch()
+        out, err = looper.communicate(timeout=60)
+    assert looper.returncode == 0, err
+    stored = int(out.split()[-1])
+    assert stored > 20
+    assert _count(path) == stored + 1
+    assert not lock_requests.request_path(path).exists()
+
+
+# A plain duckdb client in another process: it does not ask for the file, it just retries for a while.
+PLAIN_CLIENT = """
+    import sys, time, duckdb
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with duckdb.connect(sys.argv[1]) as connection:
+                print(connection.execute("SELECT count(*) FROM test_results").fetchone()[0], flush=True)
+            break
+        except duckdb.IOException:
+            if time.monotonic() > deadline:
+                print("locked out", flush=True)
+                break
+            time.sleep(0.05)
+"""
+
+
+def test_an_idle_handler_lets_go_of_the_file(duckdb_path: Path) -> None:
+    with TestResultsDBHandler(db_path=duckdb_path, idle_seconds=0.2) as handler:
+        handler.store_test_result(result(1))
+        out, err = _python(PLAIN_CLIENT, str(duckdb_path)).communicate(timeout=60)
+        assert out.strip() == "1", err
+        handler.store_test_result(result(2))  # and it opens the file again for the next call
+    assert _count(duckdb_path) == 2
+
+
+def test_one_at_a_time_fills_model_facts_later_without_overwriting(duckdb_path: Path) -> None:
+    with TestResultsDBHandler(db_path=duckdb_path) as handler:
+        handler.store_test_result(result(0, model_name="bert"))
+        handler.store_test_result(result(1, model_name="bert", model_family="text_embedding"))
+        handler.store_test_result(result(2, model_name="bert", model_family="vision"))
+    engine = get_engine(duckdb_path)
+    with session_scope(engine) as session:
+        families = session.execute(select(Model.model_name, Model.model_family)).all()
+    engine.dispose()
+    assert families == [("bert", "text_embedding")]
