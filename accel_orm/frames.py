@@ -232,7 +232,7 @@ def _duckdb_read_only(url: URL, sql: str, params: dict[str, Any]) -> pd.DataFram
         with translate_errors(engine.url), engine.connect() as connection:
             compiled = text(sql).compile(dialect=connection.dialect)
             values = [_bound_value(params, name) for name in compiled.positiontup or ()]
-            raw = connection.connection.driver_connection
+            raw: Any = connection.connection.driver_connection
             sandbox.check_duckdb_statement(raw, compiled.string)
             with sandbox.refusals_explained():
                 result = raw.execute(compiled.string, values)

@@ -67,12 +67,12 @@ COMPATIBLE_STATUSES = ("supported", "limited")
 # Row creation time, as the later tools' ``created_at DEFAULT CURRENT_TIMESTAMP`` columns (sessions run in UTC).
 CREATED_NOW = text("CURRENT_TIMESTAMP")
 # Foreign keys only PostgreSQL enforces (see the module docstring).
-POSTGRESQL_ONLY = {"enforced_on": ("postgresql",)}
+POSTGRESQL_ONLY_FOREIGN_KEY = {"enforced_on": ("postgresql",)}
 
 
 def _run_reference() -> Any:
     """``run_id`` -> ``test_runs.run_id``: nullable (results stored before runs existed have none), indexed."""
-    return mapped_column(BigInteger, ForeignKey("test_runs.run_id", info=POSTGRESQL_ONLY), index=True)
+    return mapped_column(BigInteger, ForeignKey("test_runs.run_id", info=POSTGRESQL_ONLY_FOREIGN_KEY), index=True)
 
 
 def _not_simulated() -> Any:
@@ -97,10 +97,11 @@ class Base(DeclarativeBase):
 def postgresql_only_index(*columns: str) -> Index:
     """A secondary index on a fact table: PostgreSQL plans with it; on DuckDB it only slowed writes (revision
     0006 dropped it there, after measuring every query at 10M rows), so DDL and schema comparison skip it."""
-    return Index(None, *columns, info={POSTGRESQL_ONLY: True}).ddl_if(dialect="postgresql")
+    return Index(None, *columns, info={POSTGRESQL_ONLY_INDEX: True}).ddl_if(dialect="postgresql")
 
 
-POSTGRESQL_ONLY = "postgresql_only"
+# The Index.info flag of indexes only PostgreSQL gets (the DuckDB Alembic implementation skips them).
+POSTGRESQL_ONLY_INDEX = "postgresql_only"
 
 
 def _non_negative(*columns: str) -> list[CheckConstraint]:

@@ -93,7 +93,7 @@ def refusals_explained() -> Iterator[None]:
         raise ReadOnlyViolationError(f"refused: {_REFUSED} ({_first_line(error)})") from error
     except exc.DBAPIError as error:
         if _sqlstate(error.orig) in PG_REFUSALS:
-            raise ReadOnlyViolationError(f"refused: {_REFUSED} ({_first_line(error.orig)})") from error
+            raise ReadOnlyViolationError(f"refused: {_REFUSED} ({_first_line(error)})") from error
         raise
 
 

@@ -163,7 +163,7 @@ def detect_points(
                 }
             )
     frame = pd.DataFrame(rows, columns=[name for name in CHANGE_COLUMNS[:-1] if name != "git_commit"])
-    frame.insert(frame.columns.get_loc("run_id") + 1, "git_commit", pd.Series([None] * len(frame), dtype=object))
+    frame.insert(list(frame.columns).index("run_id") + 1, "git_commit", pd.Series([None] * len(frame), dtype=object))
     frame["run_id"] = frame["run_id"].astype("Int64")
     for name in SERIES_KEY_NAMES:
         if pd.api.types.is_numeric_dtype(points[name].dtype):

@@ -20,7 +20,7 @@ SIDES = ("baseline", "contender")
 
 
 def _side_aggregates(
-    side: str, in_run: ColumnElement[bool], value: ColumnElement[float], row_sd: ColumnElement[float]
+    side: str, in_run: ColumnElement[bool], value: Any, row_sd: ColumnElement[Any]
 ) -> list[Any]:
     p = PerformanceResult
     chosen = case((in_run, value))

@@ -68,13 +68,13 @@ def _json_encoder() -> Any:
     """The C encoder ``json.JSONEncoder(allow_nan=False, separators=(",", ":"), ensure_ascii=False)`` builds on
     every ``encode`` call, built once per chunk: the same text, without the per-call set-up that dominates for
     small dicts. Its own ``markers`` dict detects circular references, as the stdlib's does."""
-    c_make_encoder = json.encoder.c_make_encoder
+    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
     if c_make_encoder is None:  # pragma: no cover - CPython always has the C accelerator
         return None
     return c_make_encoder({}, _default, json.encoder.encode_basestring, None, ":", ",", False, False, False)
 
 
-def _types(values: list[Any]) -> set[type]:
+def _types(values: Sequence[Any]) -> set[type]:
     return set(map(type, values))
 
 
@@ -113,7 +113,7 @@ def _check_text_values(values: list[Any], *, required: bool) -> set[str]:
         raise _NotClean
     if required and any(not value.strip() for value in distinct):
         raise _NotClean
-    return distinct  # type: ignore[return-value]
+    return distinct
 
 
 def _mapped(values: list[Any], mapping: dict[str, str]) -> list[Any]:

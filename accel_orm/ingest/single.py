@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import Connection, Table
@@ -64,20 +64,20 @@ class SingleResultWriter:
         ``run_id``: the (already recorded) run the result and its rows belong to.
         """
         model_id, hardware_id = self._dimension_ids(connection, batch)
-        raw = connection.connection.driver_connection
+        raw: Any = connection.connection.driver_connection
         test = {name: values[0] for name, values in batch.test.items()}
         timestamp: datetime = test["timestamp"]
         test.update(model_id=model_id, hardware_id=hardware_id, test_date=timestamp.date().isoformat())
         if run_id is not None:
             test["run_id"] = run_id
-        statement = self._statement(connection, TestResult.__table__, test)
+        statement = self._statement(connection, cast(Table, TestResult.__table__), test)
         test_id = raw.execute(statement, list(test.values())).fetchone()[0]
         for section, entity in ((batch.performance, PerformanceResult), (batch.power, PowerMetric)):
             if section.rows:
                 row = self._section_row(section, timestamp, test_id, model_id, hardware_id)
                 if run_id is not None:
                     row["run_id"] = run_id
-                raw.execute(self._statement(connection, entity.__table__, row), list(row.values()))
+                raw.execute(self._statement(connection, cast(Table, entity.__table__), row), list(row.values()))
         if batch.compatibility.rows:
             # Rare in one-at-a-time calls; the bulk upsert keeps "the newest verdict wins" in one place.
             from accel_orm.ingest.store import _upsert_compatibility

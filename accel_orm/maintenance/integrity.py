@@ -238,10 +238,10 @@ def _constraint_checks() -> Iterator[_Probe]:
     compatible = HardwareCompatibility.__table__.c.is_compatible
     derived = status.in_(COMPATIBLE_STATUSES)
     yield _rows_probe(
-        HardwareCompatibility.__table__,
+        cast(Table, HardwareCompatibility.__table__),
         "hardware_compatibility.is_compatible disagrees with compatibility_status",
         and_(status.is_not(None), or_(compatible.is_(None), compatible != derived)),
-        compatible,
+        cast(Column[Any], compatible),
     )
     for table in APP_TABLES:
         for index in sorted(table.indexes, key=lambda ix: str(ix.name)):

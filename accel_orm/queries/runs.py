@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
 
 from accel_orm.models import HardwarePlatform, Model, PerformanceResult, TestResult, TestRun
 
 
-def run_order() -> tuple[object, ...]:
+def run_order() -> tuple[ColumnElement[Any], ...]:
     """Newest first: by start time (creation time when unknown), then by id."""
     return (func.coalesce(TestRun.started_at, TestRun.created_at).desc(), TestRun.run_id.desc())
 

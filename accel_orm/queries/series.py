@@ -10,13 +10,15 @@ results are left out unless asked for, as in every comparison.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_
+from sqlalchemy import Select, and_
 
 from accel_orm.metrics import Metric, get_metric
 from accel_orm.models import HardwarePlatform, Model, PerformanceResult
 from accel_orm.queries._common import (
     COMPARABILITY_KEY,
+    COMPARABILITY_KEY_NAMES,
     cached_statement,
     comparable_rows,
     filter_performance,
@@ -25,7 +27,7 @@ from accel_orm.queries._common import (
     utc_naive,
 )
 
-SERIES_KEY: tuple[ColumnElement, ...] = (
+SERIES_KEY: tuple[Any, ...] = (
     Model.model_name,
     HardwarePlatform.hardware_type,
     HardwarePlatform.device_name,
@@ -33,7 +35,7 @@ SERIES_KEY: tuple[ColumnElement, ...] = (
 )
 """The comparability key by name: numbers are only ever compared within one value of these columns."""
 
-SERIES_KEY_NAMES: tuple[str, ...] = tuple(column.key for column in SERIES_KEY)
+SERIES_KEY_NAMES: tuple[str, ...] = COMPARABILITY_KEY_NAMES
 """The key's result column names (``model_name, hardware_type, ...``), in :data:`SERIES_KEY` order."""
 
 
@@ -95,6 +97,10 @@ def _series_points(
             "series_touched",
         )
         # Key columns may be NULL (no device, no sequence length): NULL matches NULL here.
-        stmt = stmt.join(touched, and_(*(column.is_not_distinct_from(touched.c[column.key]) for column in SERIES_KEY)))
+        same_key = [
+            column.is_not_distinct_from(touched.c[name])
+            for column, name in zip(SERIES_KEY, SERIES_KEY_NAMES, strict=True)
+        ]
+        stmt = stmt.join(touched, and_(*same_key))
     # NULLs (no device, no sequence length) sort together at the end of their column on both engines.
     return stmt.order_by(*(column.asc().nulls_last() for column in SERIES_KEY), p.test_timestamp, p.id)

@@ -69,7 +69,9 @@ class SeriesKey:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> SeriesKey:
-        values = {name: None if _missing(row.get(name)) else row.get(name) for name in SERIES_KEY_COLUMNS}
+        values: dict[str, Any] = {
+            name: None if _missing(row.get(name)) else row.get(name) for name in SERIES_KEY_COLUMNS
+        }
         for name in ("batch_size", "sequence_length"):
             if values[name] is not None:
                 values[name] = int(values[name])
@@ -201,7 +203,10 @@ def series_chart(engine: Engine, change: Mapping[str, Any], windows: ChangeWindo
     change_at = change.get("change_timestamp")
     marks = [(windows.previous_start, "before")]
     marks.append(
-        (pd.Timestamp(change_at).to_pydatetime() if not _missing(change_at) else windows.current_start, "after")
+        (
+            pd.Timestamp(cast(Any, change_at)).to_pydatetime() if not _missing(change_at) else windows.current_start,
+            "after",
+        )
     )
     return SeriesChart(
         title=key.title(),
@@ -363,7 +368,8 @@ def summary_report(engine: Engine, *, windows: ChangeWindows | None = None) -> R
     series), then the reference material folded: compatibility, hardware, performance, failures, counts."""
     windows = windows or ChangeWindows(utc_now())
     changes = detect_changes(engine, windows=windows)
-    series = [series_chart(engine, row, windows) for row in changes.head(MAX_SERIES_CHARTS).to_dict("records")]
+    changed = cast(list[dict[str, Any]], changes.head(MAX_SERIES_CHARTS).to_dict("records"))
+    series = [series_chart(engine, row, windows) for row in changed]
     failures = recent_failures()
     failure_count = to_frame(select(func.count().label("n")).select_from(failures.subquery()), engine)["n"].iloc[0]
     sections = [

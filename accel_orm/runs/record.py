@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Table, func, select
 
 from accel_orm.errors import InvalidResultError
 from accel_orm.ingest.fields import RUN_FIELDS
 from accel_orm.ingest.validate import ResultBatch, check_fields
-from accel_orm.ingest.writers import FactWriter
+from accel_orm.ingest.writers import Columns, FactWriter
 from accel_orm.models import TestRun
 
 RUN_SEQUENCE = TestRun.__table__.c.run_id.default
@@ -158,7 +158,7 @@ class RunResolver:
                 if value is None and name == "started_at":
                     value = earliest
                 columns[name].append(value if value is not None else DEFAULTS.get(name))
-        writer.write(connection, TestRun.__table__, columns)
+        writer.write(connection, cast(Table, TestRun.__table__), cast(Columns, columns))
         for key, run_id in zip(wanted, ids, strict=True):
             self.known[key] = run_id
         self.created.extend(ids)

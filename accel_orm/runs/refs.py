@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from accel_orm.errors import RunNotFoundError
 from accel_orm.models import TestRun
@@ -37,7 +37,7 @@ class Candidate:
         return f"run {self.run_id} ({self.meaning})"
 
 
-def _latest(connection: Connection, *conditions: object) -> int | None:
+def _latest(connection: Connection, *conditions: ColumnElement[bool]) -> int | None:
     stmt = select(TestRun.run_id).where(*conditions).order_by(*run_order()).limit(1)
     return connection.execute(stmt).scalar_one_or_none()
 
@@ -64,7 +64,7 @@ def _by_commit(connection: Connection, ref: str) -> list[Candidate]:
         .all()
     )
     found = []
-    for full in sorted(commits):
+    for full in sorted(commit for commit in commits if commit is not None):
         run_id = _latest(connection, TestRun.git_commit == full)
         if run_id is not None:
             found.append(Candidate(run_id, f"latest run of commit {full}"))

@@ -10,7 +10,7 @@ from sqlalchemy import Index
 from sqlalchemy import types as sqltypes
 from sqlalchemy.sql.elements import ClauseElement
 
-from accel_orm.models import POSTGRESQL_ONLY
+from accel_orm.models import POSTGRESQL_ONLY_INDEX
 
 try:  # Alembic >= 1.12
     from alembic.ddl._autogen import ComparisonResult
@@ -54,7 +54,7 @@ class AlembicDuckDBImpl(DefaultImpl):
         metadata_indexes: set[Index],
     ) -> None:
         # Indexes declared for PostgreSQL only (models.postgresql_only_index) do not exist on DuckDB by design.
-        for index in [index for index in metadata_indexes if index.info.get(POSTGRESQL_ONLY)]:
+        for index in [index for index in metadata_indexes if index.info.get(POSTGRESQL_ONLY_INDEX)]:
             metadata_indexes.discard(index)
 
     def compare_indexes(self, metadata_index: Index, reflected_index: Index) -> ComparisonResult:

@@ -29,7 +29,14 @@ from typing import Any
 
 import numpy as np
 
-from accel_orm.json_import.shapes.common import ShapeOutput, as_number, first_timestamp, source_details, success_fields
+from accel_orm.json_import.shapes.common import (
+    ShapeOutput,
+    as_number,
+    first_timestamp,
+    mapping_at,
+    source_details,
+    success_fields,
+)
 from accel_orm.json_import.shapes.shape import Shape
 from accel_orm.runs.machine import fingerprint
 
@@ -58,8 +65,8 @@ def _ms(seconds: Any) -> float | None:
 
 
 def _machine(info: Mapping[str, Any]) -> dict[str, Any]:
-    cpu = info.get("cpu") if isinstance(info.get("cpu"), Mapping) else {}
-    machine = {
+    cpu = mapping_at(info, "cpu")
+    machine: dict[str, Any] = {
         "hostname": info.get("node"),
         "system": info.get("system"),
         "release": info.get("release"),
@@ -74,7 +81,7 @@ def _machine(info: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _run(data: Mapping[str, Any], started_at: str | None) -> dict[str, Any]:
-    commit = data.get("commit_info") if isinstance(data.get("commit_info"), Mapping) else {}
+    commit = mapping_at(data, "commit_info")
     machine = _machine(data["machine_info"])
     dirty = commit.get("dirty")
     return {
@@ -105,8 +112,8 @@ def _samples_ms(stats: Mapping[str, Any]) -> np.ndarray:
 
 
 def _result(benchmark: Mapping[str, Any], cpu_model: Any, timestamp: str | None, run: dict[str, Any]) -> dict[str, Any]:
-    stats = benchmark.get("stats") if isinstance(benchmark.get("stats"), Mapping) else {}
-    extra = benchmark.get("extra_info") if isinstance(benchmark.get("extra_info"), Mapping) else {}
+    stats = mapping_at(benchmark, "stats")
+    extra = mapping_at(benchmark, "extra_info")
     samples = _samples_ms(stats)
     performance: dict[str, Any] = {
         "average_latency_ms": _ms(stats.get("mean")),
