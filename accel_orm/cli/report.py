@@ -7,7 +7,7 @@ import argparse
 from accel_orm.cli.common import open_engine, say, write_output
 from accel_orm.queries import REGRESSION_METHODS
 from accel_orm.reports import render
-from accel_orm.reports.build import ChangeWindows, summary_report
+from accel_orm.reports.build import CHANGEPOINT, ChangeWindows, summary_report
 from accel_orm.timestamps import utc_now
 
 
@@ -31,7 +31,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--window-days", type=float, default=7, help="compare the last N days with the N before (default: 7)"
     )
     parser.add_argument("--threshold", type=float, default=5.0, help="percent a change must exceed (default: 5)")
-    parser.add_argument("--method", choices=REGRESSION_METHODS, default="zscore", help="zscore (default) or mean")
+    parser.add_argument(
+        "--method",
+        choices=(CHANGEPOINT, *REGRESSION_METHODS),
+        default=CHANGEPOINT,
+        help="changepoint (default: step changes that began in the window), or the window rules zscore / mean",
+    )
     parser.set_defaults(handler=cmd_report, validate=_validate)
 
 

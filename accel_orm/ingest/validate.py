@@ -37,6 +37,7 @@ from accel_orm.models import (
     PerformanceResult,
     PowerMetric,
     TestResult,
+    TestRun,
 )
 
 _INF = math.inf
@@ -52,6 +53,7 @@ _TABLES_BY_PREFIX = {
     "performance.": (PerformanceResult,),
     "power_metrics.": (PowerMetric,),
     "compatibility.": (HardwareCompatibility,),
+    "run.": (TestRun,),
 }
 
 

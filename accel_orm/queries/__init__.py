@@ -18,9 +18,9 @@ from accel_orm.queries.compatibility import (
 from accel_orm.queries.performance import (
     TREND_BUCKETS,
     hardware_comparison,
+    key_series,
     model_comparison,
     performance,
-    series,
     trend,
 )
 from accel_orm.queries.power import power_efficiency_by_family, power_metrics
@@ -36,12 +36,12 @@ __all__ = [
     "hardware_column_labels",
     "hardware_comparison",
     "hardware_types_stmt",
+    "key_series",
     "model_comparison",
     "optimization_impact",
     "performance",
     "power_efficiency_by_family",
     "power_metrics",
     "regressions",
-    "series",
     "trend",
 ]

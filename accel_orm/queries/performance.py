@@ -128,7 +128,7 @@ def trend(
     return filter_performance(stmt, model_name=model_name, hardware_type=hardware_type, batch_size=batch_size)
 
 
-def series(
+def key_series(
     model_name: str,
     hardware_type: str,
     device_name: str | None,

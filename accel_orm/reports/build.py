@@ -26,6 +26,8 @@ from accel_orm.reports.document import ChangeSummary, SeriesChart, capped
 from accel_orm.reports.render import charts
 from accel_orm.timestamps import utc_now
 
+CHANGEPOINT = "changepoint"
+"""The report's default rule: step changes found by :mod:`accel_orm.changes`."""
 RECENT_FAILURES_SHOWN = 20
 TREND_DAYS = 42
 SUMMARY_METRICS: tuple[str, ...] = ("throughput", "latency")
@@ -97,7 +99,7 @@ class ChangeWindows:
     as_of: datetime
     window_days: float = 7
     threshold_pct: float = 5.0
-    method: str = "zscore"
+    method: str = "changepoint"
 
     @property
     def current_start(self) -> datetime:
@@ -109,6 +111,12 @@ class ChangeWindows:
 
     def describe(self) -> str:
         days = f"{self.window_days:g} day{'s' if self.window_days != 1 else ''}"
+        if self.method == CHANGEPOINT:
+            return (
+                f"step changes that began in the last {days}, found by the change-point detector over each series' "
+                "whole history (one series per model, hardware, device, batch size, sequence length, precision and "
+                "test case); acknowledged changes are left out"
+            )
         return (
             f"the last {days} against the {days} before, per model, hardware, device, batch size and sequence "
             f"length; a change counts beyond {self.threshold_pct:g} % and ({self.method}) beyond the noise of the "
@@ -133,15 +141,20 @@ def detect_changes(
 ) -> pd.DataFrame:
     """Every significant change per comparability key and metric: the ONE place that picks the detector.
 
-    Today the detector is the window comparison of :func:`accel_orm.queries.regressions` (z-score or mean);
-    improvements are the same test with the metric's direction reversed. A change-point detector replaces the
-    body of this function and keeps its result: one row per change with :data:`CHANGE_COLUMNS`, regressions
-    first, the largest change first.
+    ``windows.method`` decides: ``"changepoint"`` (the default) asks :func:`accel_orm.changes.changes_frame`
+    for the step changes that began inside the current window, each series judged over its whole history, and
+    leaves acknowledged changes out; ``"zscore"`` / ``"mean"`` compare the two windows with
+    :func:`accel_orm.queries.regressions`, improvements being the same test with the metric's direction reversed.
+    One row per change with :data:`CHANGE_COLUMNS`, regressions first, the largest change first; ``method`` says
+    which rule decided.
     """
     windows = windows or ChangeWindows(utc_now())
     frames = []
     for name in metrics:
         metric = get_metric(name)
+        if windows.method == CHANGEPOINT:
+            frames.append(_changepoint_changes(engine, metric, windows))
+            continue
         for direction, tested in (("regression", metric), ("improvement", _reversed(metric))):
             stmt = queries.regressions(
                 metric=tested,
@@ -164,6 +177,7 @@ def detect_changes(
                     run=None,
                 )[list(CHANGE_COLUMNS)]
             )
+    frames = [frame for frame in frames if not frame.empty]
     if not frames:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in CHANGE_COLUMNS})
     changes = pd.concat(frames, ignore_index=True)
@@ -173,13 +187,29 @@ def detect_changes(
     return changes.loc[order.sort_values(["_regression_first", "_size"]).index].reset_index(drop=True)
 
 
+def _changepoint_changes(engine: Engine, metric: Metric, windows: ChangeWindows) -> pd.DataFrame:
+    """The change detector's open changes of ``metric`` that began in the current window, as CHANGE_COLUMNS."""
+    from accel_orm.changes import changes_frame  # the detector is only paid for where it is used
+
+    found = changes_frame(engine, metric, since=windows.current_start)
+    found = found[~found["acknowledged"] & (found["timestamp"] <= pd.Timestamp(windows.as_of))]
+    if found.empty:
+        return pd.DataFrame(columns=list(CHANGE_COLUMNS))
+    commits = found["git_commit"].where(found["git_commit"].notna(), found["run_id"].astype(object))
+    return found.assign(
+        z_score=float("nan"),
+        change_timestamp=found["timestamp"],
+        run=commits.where(commits.notna(), None),
+    )[list(CHANGE_COLUMNS)]
+
+
 def series_points(engine: Engine, key: SeriesKey, metric: str, *, since: datetime | None = None) -> pd.DataFrame:
     """The points of one series (exactly one comparability key and metric), oldest first.
 
     Columns: ``timestamp`` (naive UTC), ``value``, ``device_name``, ``test_id`` and ``run`` (the run or commit the
     point came from; None until runs are recorded).
     """
-    stmt = queries.series(
+    stmt = queries.key_series(
         key.model_name, key.hardware_type, key.device_name, key.batch_size, key.sequence_length, metric, since
     )
     frame = to_frame(stmt, engine)
