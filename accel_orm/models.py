@@ -12,10 +12,13 @@ engines. The data layer only ever writes ids it has just inserted, and ``mainten
 any orphan. All other foreign keys are enforced by the database.
 
 ``run_id`` (on ``test_results``, ``performance_results`` and ``power_metrics``) references ``test_runs``. PostgreSQL
-enforces it as a foreign key (a partitioned table may reference an ordinary one). DuckDB cannot add a foreign key
-to an existing table (``ALTER TABLE ... ADD FOREIGN KEY`` is not implemented), so there the same reference is
-guaranteed by the data layer and reported by ``maintenance.check_integrity``; the constraint carries
-``info={"enforced_on": ("postgresql",)}`` so schema comparison on DuckDB does not ask for it.
+enforces it as a foreign key on ``performance_results`` and ``power_metrics``. Not on ``test_results``: a foreign
+key on the partitioned table is cloned onto every monthly partition, so creating a partition would need a lock on
+``test_runs`` that conflicts with writers holding run rows in open transactions, and concurrent writers creating
+months deadlock (measured: the 8-writer test hung). DuckDB cannot add a foreign key to an existing table at all
+(``ALTER TABLE ... ADD FOREIGN KEY`` is not implemented). Where the database does not enforce it, the reference is
+guaranteed by the data layer and reported by ``maintenance.check_integrity``; the constraint's
+``info={"enforced_on": (...)}`` names the engines that have it, so schema comparison does not ask for the others.
 """
 
 from __future__ import annotations
@@ -68,11 +71,12 @@ COMPATIBLE_STATUSES = ("supported", "limited")
 CREATED_NOW = text("CURRENT_TIMESTAMP")
 # Foreign keys only PostgreSQL enforces (see the module docstring).
 POSTGRESQL_ONLY_FOREIGN_KEY = {"enforced_on": ("postgresql",)}
+DATA_LAYER_ONLY: dict[str, tuple[str, ...]] = {"enforced_on": ()}
 
 
-def _run_reference() -> Any:
+def _run_reference(enforced: dict[str, tuple[str, ...]] = POSTGRESQL_ONLY_FOREIGN_KEY) -> Any:
     """``run_id`` -> ``test_runs.run_id``: nullable (results stored before runs existed have none), indexed."""
-    return mapped_column(BigInteger, ForeignKey("test_runs.run_id", info=POSTGRESQL_ONLY_FOREIGN_KEY), index=True)
+    return mapped_column(BigInteger, ForeignKey("test_runs.run_id", info=enforced), index=True)
 
 
 def _not_simulated() -> Any:
@@ -202,7 +206,7 @@ class TestResult(Base):
     execution_time: Mapped[float | None]
     memory_usage: Mapped[float | None]
     details: Mapped[dict[str, Any] | None]
-    run_id: Mapped[int | None] = _run_reference()
+    run_id: Mapped[int | None] = _run_reference(DATA_LAYER_ONLY)  # not on the partitioned table (module doc)
     # The later tools' columns: whether the result came from simulated hardware and why; an error's class
     # (e.g. "out_of_memory", "unsupported_operation") and its structured details.
     is_simulated: Mapped[bool | None] = _not_simulated()

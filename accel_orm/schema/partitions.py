@@ -58,12 +58,12 @@ def schema_filter(dialect_name: str) -> IncludeObject:
 
 
 def _enforced_on(constraint: Any, dialect_name: str) -> bool:
-    engines = {
-        engine
-        for element in getattr(constraint, "elements", ())
-        for engine in element.info.get("enforced_on", (dialect_name,))
-    }
-    return not engines or dialect_name in engines
+    """False when a declared foreign key names the engines enforcing it and ``dialect_name`` is not one of them."""
+    for element in getattr(constraint, "elements", ()):
+        engines = element.info.get("enforced_on")
+        if engines is not None and dialect_name not in engines:
+            return False
+    return True
 
 
 _ENSURE = text("SELECT ensure_test_results_partition(month) FROM unnest(:months) AS month ORDER BY month").bindparams(

@@ -8,8 +8,8 @@ Create Date: 2026-12-01
   execution_time_seconds, success, git_commit, git_branch, command_line, metadata, created_at``) plus what a CI
   gate needs: ``git_dirty, ci_provider, ci_job_url, hostname, machine_fingerprint`` and the ``machine`` JSON.
 - ``run_id`` (nullable: rows stored before runs existed have none) on ``test_results``, ``performance_results``
-  and ``power_metrics``. PostgreSQL gets foreign keys (a partitioned table may reference an ordinary table; each
-  monthly partition inherits it). DuckDB cannot add a foreign key to an existing table, so there the data layer
+  and ``power_metrics``. PostgreSQL gets foreign keys on the last two (see ``FOREIGN_KEY_TABLES`` for why not on
+  the partitioned ``test_results``). DuckDB cannot add a foreign key to an existing table. Elsewhere the data layer
   guarantees the reference and ``accel-orm maintenance --check-integrity`` reports orphans.
 - The later tools' columns with their meaning there: ``is_simulated`` (``DEFAULT FALSE``, as their own schema
   update added it, so existing rows read as real hardware) and ``simulation_reason`` on ``test_results``,
@@ -46,6 +46,10 @@ depends_on: str | Sequence[str] | None = None
 SEQUENCE = "test_runs_run_id_seq"
 JSON_DOCUMENT = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
 RUN_TABLES = ("test_results", "performance_results", "power_metrics")
+# Tables whose run_id PostgreSQL enforces as a foreign key. Not the partitioned test_results: the key would be cloned
+# onto every monthly partition, and creating a partition would then lock test_runs against writers holding run
+# rows in open transactions (concurrent writers creating months deadlocked).
+FOREIGN_KEY_TABLES = ("performance_results", "power_metrics")
 NOW = sa.text("CURRENT_TIMESTAMP")
 
 
@@ -128,13 +132,13 @@ def upgrade() -> None:
     _backfill()
     for table in RUN_TABLES:
         op.create_index(op.f(f"ix_{table}_run_id"), table, ["run_id"])
-        if _is_postgresql():
+        if _is_postgresql() and table in FOREIGN_KEY_TABLES:
             op.create_foreign_key(op.f(f"fk_{table}_run_id_test_runs"), table, "test_runs", ["run_id"], ["run_id"])
 
 
 def downgrade() -> None:
     for table in RUN_TABLES:
-        if _is_postgresql():
+        if _is_postgresql() and table in FOREIGN_KEY_TABLES:
             op.drop_constraint(op.f(f"fk_{table}_run_id_test_runs"), table, type_="foreignkey")
         op.drop_index(op.f(f"ix_{table}_run_id"), table_name=table)
     if _is_postgresql():

@@ -111,12 +111,11 @@ def test_run_references_are_checked_and_orphans_found_where_the_database_cannot(
     checked = {(child.table.name, child.name, parent.table.name) for child, parent in references()}
     for child in ("test_results", "performance_results", "power_metrics"):
         assert (child, "run_id", "test_runs") in checked
-    if populated.engine.dialect.name == "postgresql":
-        return  # a foreign key: PostgreSQL refuses the orphan itself (tests/schema/test_runs_revision.py)
-    with populated.engine.begin() as connection:  # DuckDB cannot add the foreign key; the data layer guards it
-        connection.execute(insert(PerformanceResult), {"run_id": 4242, "model_id": 1, "hardware_id": 1})
+    # test_results.run_id is a foreign key on neither engine (partitioned on PostgreSQL): the check reports it.
+    with populated.engine.begin() as connection:
+        connection.execute(text("UPDATE test_results SET run_id = 4242 WHERE id = (SELECT min(id) FROM test_results)"))
     failing = _failing(check_integrity(populated.engine))
-    found, examples = failing["performance_results.run_id -> test_runs.run_id orphaned rows"]
+    found, examples = failing["test_results.run_id -> test_runs.run_id orphaned rows"]
     assert found == 1 and "run_id=4242" in examples[0]
 
 

@@ -127,17 +127,16 @@ def test_downgrade_to_0003_keeps_rows_and_removes_runs(engine_at_0003: Engine) -
 
 
 @pytest.mark.postgres
-def test_postgresql_enforces_run_references_on_every_partition(pg_url: str) -> None:
+def test_postgresql_enforces_run_references_outside_the_partitioned_table(pg_url: str) -> None:
     engine = get_engine(pg_url)
     try:
-        with pytest.raises(IntegrityError, match="fk_test_results_run_id_test_runs"), engine.begin() as connection:
-            connection.execute(text("INSERT INTO models (model_name) VALUES ('m')"))
-            connection.execute(text("INSERT INTO hardware_platforms (hardware_type) VALUES ('cpu')"))
-            connection.execute(
+        with pytest.raises(IntegrityError, match="fk_performance_results_run_id_test_runs"), engine.begin() as c:
+            c.execute(text("INSERT INTO models (model_name) VALUES ('m')"))
+            c.execute(text("INSERT INTO hardware_platforms (hardware_type) VALUES ('cpu')"))
+            c.execute(
                 text(
-                    "INSERT INTO test_results (timestamp, test_type, model_id, hardware_id, run_id) "
-                    "SELECT now() AT TIME ZONE 'UTC', 'inference', model_id, hardware_id, 999 FROM models, "
-                    "hardware_platforms"
+                    "INSERT INTO performance_results (model_id, hardware_id, run_id) "
+                    "SELECT model_id, hardware_id, 999 FROM models, hardware_platforms"
                 )
             )
     finally:
