@@ -205,15 +205,8 @@ class BenchmarkDBQuery(_EngineHolder):
 
 
 def _performance_chart(engine: Engine, model: str | None) -> bytes:
-    from accel_orm.frames import to_frame
-    from accel_orm.queries import hardware_comparison
-    from accel_orm.reports.build import hardware_comparison_section, trend_section
+    from accel_orm.reports.build import compare_hardware, trend_section
 
-    if model is not None:
-        section = hardware_comparison_section(
-            model, to_frame(hardware_comparison(model, batch_size=None), engine), "throughput"
-        )
-    else:
-        section = trend_section(engine)
+    section = compare_hardware(engine, model) if model is not None else trend_section(engine)
     assert section.chart_png is not None
     return section.chart_png

@@ -52,3 +52,7 @@ class DatabaseUnavailableError(DatabaseError):
 
 class ReadOnlyViolationError(DatabaseError):
     """A statement tried to write through a read-only connection."""
+
+
+class UnknownNameError(AccelOrmError, ValueError):
+    """A model, hardware type or model family that the database does not hold (usually a typo)."""

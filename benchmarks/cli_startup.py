@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-HEAVY_MODULES = ("pandas", "matplotlib", "pyarrow", "numpy", "tqdm")
+HEAVY_MODULES = ("pandas", "matplotlib", "pyarrow", "numpy", "tqdm", "sqlalchemy", "duckdb", "alembic")
 
 
 def console_script() -> str:
@@ -45,10 +45,11 @@ def heavy_imports(arguments: list[str]) -> list[str]:
         "import sys\n"
         "from accel_orm.cli import main\n"
         f"try:\n    main({arguments!r})\nexcept SystemExit:\n    pass\n"
-        f"print(','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))\n"
+        f"print('imported:' + ','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
-    return [name for name in done.stdout.strip().splitlines()[-1].split(",") if name]
+    last = done.stdout.strip().splitlines()[-1].removeprefix("imported:")
+    return [name for name in last.split(",") if name]
 
 
 def main() -> None:

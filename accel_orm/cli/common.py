@@ -7,18 +7,25 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-from tqdm import tqdm
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from tqdm import tqdm
 
-from accel_orm.api import deliver
-from accel_orm.db import get_engine
+# Each command imports what it uses when it runs (SQLAlchemy, DuckDB, pandas, matplotlib, tqdm), so that
+# `accel-orm --help` and the light commands start fast (benchmarks/cli_startup.py).
 
 
 @contextmanager
 def open_engine(args: argparse.Namespace, **options: Any) -> Iterator[Engine]:
-    """The engine for ``--db`` (else the resolver), disposed when the command ends."""
+    """The engine for ``--db`` (else the resolver), disposed when the command ends.
+
+    ``--lock-timeout`` is how long a DuckDB file held by another process is waited for.
+    """
+    from accel_orm.db import get_engine
+
+    options.setdefault("lock_timeout", args.lock_timeout)
     engine = get_engine(args.db, **options)
     try:
         yield engine
@@ -35,6 +42,8 @@ def say(args: argparse.Namespace, text: str) -> None:
 def write_output(content: str | bytes, output: str | None) -> None:
     """Write to ``output`` when given (see :func:`accel_orm.api.deliver`), else to stdout (text only)."""
     if output is not None:
+        from accel_orm.api import deliver
+
         deliver(content, output)
         return
     if isinstance(content, bytes):
@@ -49,6 +58,8 @@ def progress_enabled(args: argparse.Namespace) -> bool:
 
 @contextmanager
 def progress_bar(args: argparse.Namespace, *, total: int | None, unit: str, desc: str) -> Iterator[tqdm]:
+    from tqdm import tqdm
+
     with tqdm(
         total=total,
         unit=unit,

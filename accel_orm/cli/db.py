@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import argparse
-
-from sqlalchemy import Engine, inspect
+from typing import TYPE_CHECKING
 
 from accel_orm.cli.common import open_engine
-from accel_orm.config import describe
-from accel_orm.schema import upgrade
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# SQLAlchemy and Alembic are imported when a command runs, so that `accel-orm --help` does not wait for them.
 
 
 def _print_schema_summary(engine: Engine) -> None:
+    from sqlalchemy import inspect
+
+    from accel_orm.config import describe
+    from accel_orm.schema import upgrade
+
     with engine.connect() as connection:
         revision = upgrade.current_revision(connection)
         tables = sorted(set(inspect(connection).get_table_names()) - {"alembic_version"})
@@ -26,6 +33,8 @@ def _print_schema_summary(engine: Engine) -> None:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from accel_orm.schema import upgrade
+
     with open_engine(args, auto_upgrade=False) as engine:
         upgrade.upgrade(engine, args.revision)
         _print_schema_summary(engine)
@@ -33,6 +42,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_db_downgrade(args: argparse.Namespace) -> int:
+    from accel_orm.schema import upgrade
+
     with open_engine(args, auto_upgrade=False) as engine:
         upgrade.downgrade(engine, args.revision)
         _print_schema_summary(engine)
@@ -46,6 +57,8 @@ def cmd_db_current(args: argparse.Namespace) -> int:
 
 
 def cmd_db_history(args: argparse.Namespace) -> int:
+    from accel_orm.schema import upgrade
+
     head = upgrade.head_revision()
     for revision, down_revision, message in upgrade.history():
         title = message.splitlines()[0] if message else ""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 
 from accel_orm.cli.common import open_engine, say, write_output
-from accel_orm.reports import render
-from accel_orm.reports.build import summary_report
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from accel_orm.reports import render
+    from accel_orm.reports.build import summary_report
+
     with open_engine(args) as engine:
         content = render(summary_report(engine), args.format)
     write_output(content, args.output)
