@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,15 +47,8 @@ DEFAULT_LOCK_TIMEOUT = 30.0
 # Serialises concurrent first-use upgrades of one PostgreSQL database (an arbitrary, fixed 64-bit key).
 _UPGRADE_LOCK_KEY = 0x616363656C5F6F72
 _DUCKDB_MAGIC = b"DUCK"
-try:  # psycopg is the optional PostgreSQL driver (the "postgres" extra)
-    import psycopg
 
-    _PG_INTEGRITY: tuple[type[BaseException], ...] = (psycopg.IntegrityError,)
-    _PG_ERRORS: tuple[type[BaseException], ...] = (psycopg.Error,)
-except ImportError:  # pragma: no cover - DuckDB-only installs
-    _PG_INTEGRITY = _PG_ERRORS = ()
-_RAW_INTEGRITY_ERRORS = (duckdb.ConstraintException, *_PG_INTEGRITY)
-_RAW_DRIVER_ERRORS = (duckdb.Error, *_PG_ERRORS)
+_SHOWN_COMMAND_LINE = 120
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 
 duckdb_dialect.register()
@@ -113,6 +107,14 @@ def _duckdb_engine(url: URL, *, lock_timeout: float, read_only: bool, echo: bool
     def _connect_with_lock_retry(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> Any:
         return _connect_duckdb(dialect, cargs, cparams, path=path, lock_timeout=lock_timeout)
 
+    @event.listens_for(engine, "handle_error")
+    def _drop_invalidated_connections(context: Any) -> None:
+        # After a FatalException (a full disk during a checkpoint, ...) DuckDB has invalidated the database: a
+        # rollback on the connection fails too, and the pool would log that with a traceback. Treating it as a
+        # disconnect makes SQLAlchemy discard the connection instead.
+        if isinstance(context.original_exception, duckdb.FatalException):
+            context.is_disconnect = True
+
     @event.listens_for(engine, "connect")
     def _pin_utc(dbapi_connection: Any, connection_record: Any) -> None:
         try:
@@ -153,6 +155,7 @@ def _connect_duckdb(dialect: Any, cargs: Any, cparams: Any, *, path: Path | None
     """Open a DuckDB connection, waiting with exponential backoff while another process holds the file."""
     deadline = time.monotonic() + lock_timeout
     delay = 0.02
+    announced_pid: str | None = None
     while True:
         try:
             return dialect.connect(*cargs, **dict(cparams))
@@ -160,17 +163,39 @@ def _connect_duckdb(dialect: Any, cargs: Any, cparams: Any, *, path: Path | None
             holder = _LOCK_HOLDER.search(str(error))
             if holder is None:
                 raise DatabaseUnavailableError(f"cannot open DuckDB database {path}: {error}") from error
+            who = _describe_process(holder["program"], holder["pid"])
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DatabaseLockedError(
-                    f"DuckDB database {path} is locked by another process: {holder['program']} "
-                    f"(PID {holder['pid']}); waited {lock_timeout:g} s. DuckDB allows one writing process at a "
-                    "time: close the other program (or let it finish), raise lock_timeout, or use PostgreSQL "
+                    f"DuckDB database {path} is locked by another process: {who}; waited {lock_timeout:g} s. "
+                    "DuckDB allows one writing process at a time: close the other program (or let it finish), "
+                    "raise lock_timeout (accel-orm --lock-timeout SECONDS), or use PostgreSQL "
                     "(BENCHMARK_DB_URL=postgresql+psycopg://...) for many concurrent writers."
                 ) from error
+            if holder["pid"] != announced_pid:
+                # Said once per holder, at the first refusal: a silent wait looks like a hang.
+                log.warning(
+                    "DuckDB database %s is in use by %s; waiting up to %g s for it (lock timeout)",
+                    path,
+                    who,
+                    lock_timeout,
+                )
+                announced_pid = holder["pid"]
             log.debug("DuckDB file %s is locked by PID %s; retrying in %.2fs", path, holder["pid"], delay)
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 1.0)
+
+
+def _describe_process(program: str, pid: str) -> str:
+    """``PID 4242 (accel-orm maintenance --optimize-db)``: the holder's command line where the OS shows it."""
+    try:
+        command_line = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:  # not Linux, or the process is gone or not ours to inspect: DuckDB's program name will do
+        command_line = ""
+    shown = " ".join(command_line.split())  # one line, however the holder was started (python -c "...")
+    if len(shown) > _SHOWN_COMMAND_LINE:
+        shown = shown[: _SHOWN_COMMAND_LINE - 3] + "..."
+    return f"PID {pid} ({shown or program})"
 
 
 def _postgresql_engine(url: URL, *, read_only: bool, echo: bool) -> Engine:
@@ -224,6 +249,16 @@ def ensure_schema(engine: Engine, *, allow_create: bool = True) -> None:
     )
 
 
+def _raw_errors(duckdb_error: type[BaseException], psycopg_error: str) -> tuple[type[BaseException], ...]:
+    """DuckDB's error class plus psycopg's, if psycopg is loaded (the optional "postgres" extra).
+
+    Looked up when an error is being translated, not imported up front: a psycopg error can only come from a
+    loaded psycopg, and importing it costs DuckDB-only commands a tenth of their start-up.
+    """
+    psycopg = sys.modules.get("psycopg")
+    return (duckdb_error, getattr(psycopg, psycopg_error)) if psycopg is not None else (duckdb_error,)
+
+
 @contextmanager
 def translate_errors(url: URL | None = None) -> Iterator[None]:
     """Turn driver errors into accel_orm's exceptions, which say what to do next."""
@@ -232,7 +267,7 @@ def translate_errors(url: URL | None = None) -> Iterator[None]:
         yield
     except exc.IntegrityError as error:
         raise ConstraintViolationError(f"{where} refused the write: {_driver_message(error)}") from error
-    except _RAW_INTEGRITY_ERRORS as error:
+    except _raw_errors(duckdb.ConstraintException, "IntegrityError") as error:
         # Raised by driver calls made directly (Arrow inserts on DuckDB, COPY on PostgreSQL), not via SQLAlchemy.
         raise ConstraintViolationError(f"{where} refused the write: {_first_line(error)}") from error
     except exc.DBAPIError as error:
@@ -248,7 +283,7 @@ def translate_errors(url: URL | None = None) -> Iterator[None]:
                 "and credentials right?"
             ) from error
         raise DatabaseError(f"{where}: {message}") from error
-    except _RAW_DRIVER_ERRORS as error:
+    except _raw_errors(duckdb.Error, "Error") as error:
         raise DatabaseError(f"{where}: {_first_line(error)}") from error
 
 

@@ -15,7 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from accel_orm.leftovers import owner_tag
+
 log = logging.getLogger(__name__)
+
+PARTIAL_SUFFIX = ".part"
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,13 @@ def read_content(path: Path) -> FileContent:
     return FileContent(hashlib.sha256(data).hexdigest(), len(data))
 
 
+def stale_archive_copies(archive_dir: Path) -> list[Path]:
+    """Half-written archive copies (``.<name>.p<pid>-*.part``) anywhere under ``archive_dir``."""
+    if not archive_dir.is_dir():
+        return []
+    return sorted(path for path in archive_dir.rglob(f".*{PARTIAL_SUFFIX}") if path.is_file())
+
+
 def archive_and_delete(
     found: FoundFile, sha256: str, *, archive_dir: Path | None, delete: bool
 ) -> tuple[Path | None, bool]:
@@ -129,7 +140,10 @@ def _archive_copy(source: Path, data: bytes, sha256: str, target: Path) -> None:
         raise FileActionError(f"the archive already holds a different file at {target}; left in place")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        # The writer's PID in the name lets a later run tell a killed run's leftover from a live one's.
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.{owner_tag()}", suffix=PARTIAL_SUFFIX
+        )
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)

@@ -25,7 +25,7 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +41,7 @@ from accel_orm.ingest.store import write_batch as write_result_batch
 from accel_orm.ingest.validate import ResultBatch, validate_chunk
 from accel_orm.ingest.writers import writer_for
 from accel_orm.json_import import ledger
+from accel_orm.json_import.aliases import apply_aliases, check_aliases, likely_duplicates
 from accel_orm.json_import.files import (
     FileActionError,
     FileContent,
@@ -50,10 +51,13 @@ from accel_orm.json_import.files import (
     check_directories,
     discover_json_files,
     read_content,
+    stale_archive_copies,
 )
 from accel_orm.json_import.fingerprints import result_fingerprint, stored_fingerprints, with_fingerprint
 from accel_orm.json_import.report import FileEntry, FileStatus, MigrationReport
 from accel_orm.json_import.shapes import parse_file
+from accel_orm.leftovers import remove_stale
+from accel_orm.models import Model
 from accel_orm.schema.partitions import ensure_test_result_partitions
 
 log = logging.getLogger(__name__)
@@ -62,6 +66,9 @@ DEFAULT_BATCH_FILES = 500
 # A batch of files is committed in groups of at most this many results (a file is never split).
 DEFAULT_BATCH_RESULTS = 20_000
 MAX_PROBLEMS_PER_FILE = 10
+DEFAULT_MAX_FILE_MB = 256.0
+"""Files larger than this are skipped unread: results files are kilobytes, and reading a multi-gigabyte file whole
+only to find it is not JSON costs gigabytes of memory (``max_file_mb`` / ``--max-file-mb`` raise it)."""
 # Serialises the write transactions of concurrent migrations on one PostgreSQL database (arbitrary fixed key).
 _MIGRATION_LOCK_KEY = 0x616363656C5F6A73
 
@@ -79,6 +86,9 @@ def migrate_json(
     dry_run: bool = False,
     progress: MigrationProgress | None = None,
     batch_files: int = DEFAULT_BATCH_FILES,
+    max_file_mb: float = DEFAULT_MAX_FILE_MB,
+    model_aliases: Mapping[str, str] | None = None,
+    family_aliases: Mapping[str, str] | None = None,
 ) -> MigrationReport:
     """Import the results of every ``*.json`` file under ``directories`` (recursively) into ``engine``'s database.
 
@@ -88,9 +98,19 @@ def migrate_json(
     files are never touched. ``dry_run`` reads the files and the database and reports what would happen, writing
     nothing but the report. The markdown report goes to ``report_path`` when given (also when the run stops on a
     database error, which is then re-raised). See the module docstring for the transaction scope.
+
+    Files over ``max_file_mb`` megabytes are skipped without being read. ``model_aliases`` / ``family_aliases``
+    (``{"bert": "bert-base-uncased"}``) rename models and families as results are imported; the report lists
+    names that look like duplicates of each other (:mod:`accel_orm.json_import.aliases`). Aliases apply to files
+    being imported, not to files the ledger already holds. Stale ``.part`` files that a killed run left in
+    ``archive_dir`` are removed first (never those of a run still going) and listed in the report.
     """
     if batch_files < 1:
         raise ValueError(f"batch_files must be at least 1, got {batch_files}")
+    if not max_file_mb > 0:
+        raise ValueError(f"max_file_mb must be a positive number of megabytes, got {max_file_mb!r}")
+    models = check_aliases(model_aliases or {}, flag="model_aliases")
+    families = check_aliases(family_aliases or {}, flag="family_aliases")
     started = time.perf_counter()
     roots = check_directories(directories)
     archive = check_archive_dir(archive_dir, roots) if archive_dir is not None else None
@@ -103,11 +123,22 @@ def migrate_json(
         delete=delete,
     )
     try:
+        if archive is not None and not dry_run:
+            report.leftovers_removed = [leftover.describe() for leftover in remove_stale(stale_archive_copies(archive))]
         found = discover_json_files(roots, exclude=archive)
         log.info("migrating %d JSON file(s) from %s", len(found), ", ".join(map(str, roots)))
-        migration = _Migration(engine, report, progress=progress, total=len(found))
+        migration = _Migration(
+            engine,
+            report,
+            progress=progress,
+            total=len(found),
+            max_file_bytes=int(max_file_mb * 1024 * 1024),
+            model_aliases=models,
+            family_aliases=families,
+        )
         for batch in _batches(found, batch_files):
             migration.run_batch(batch)
+        migration.find_likely_duplicates()
     except BaseException as error:
         report.error = f"{type(error).__name__}: {error}"
         raise
@@ -178,9 +209,22 @@ class _Migration:
     """The state of one run: files seen, fingerprints taken, rows counted."""
 
     def __init__(
-        self, engine: Engine, report: MigrationReport, *, progress: MigrationProgress | None, total: int
+        self,
+        engine: Engine,
+        report: MigrationReport,
+        *,
+        progress: MigrationProgress | None,
+        total: int,
+        max_file_bytes: int = int(DEFAULT_MAX_FILE_MB * 1024 * 1024),
+        model_aliases: Mapping[str, str] | None = None,
+        family_aliases: Mapping[str, str] | None = None,
     ) -> None:
         self.engine = engine
+        self.max_file_bytes = max_file_bytes
+        self.model_aliases = dict(model_aliases or {})
+        self.family_aliases = dict(family_aliases or {})
+        self.model_names: set[str] = set()  # as imported (after aliases): the report's duplicate check
+        self.family_names: set[str] = set()
         self.report = report
         self.dry_run = report.dry_run
         self.progress = progress
@@ -219,6 +263,16 @@ class _Migration:
 
     def _read(self, found: FoundFile) -> _File:
         try:
+            size = found.path.stat().st_size
+            if size > self.max_file_bytes:
+                file = _File(found)
+                limit = self.max_file_bytes / 1024 / 1024
+                file.decide(
+                    FileStatus.SKIPPED,
+                    f"too large: {size / 1024 / 1024:,.1f} MB is over the {limit:g} MB limit, not read "
+                    "(raise it with --max-file-mb / max_file_mb)",
+                )
+                return file
             return _File(found, content=read_content(found.path))
         except OSError as error:
             file = _File(found)
@@ -258,11 +312,32 @@ class _Migration:
             if not parsed.results:
                 f.decide(FileStatus.SKIPPED, parsed.skip_reason or "no results in file")
                 continue
+            self.report.aliases_applied += apply_aliases(
+                parsed.results, model_aliases=self.model_aliases, family_aliases=self.family_aliases
+            )
+            self._note_names(parsed.results)
             f.results = parsed.results
             f.results_count = len(parsed.results)
             f.fingerprints = [result_fingerprint(result) for result in parsed.results]
             candidates.append(f)
         return candidates
+
+    def _note_names(self, results: list[dict[str, Any]]) -> None:
+        for result in results:
+            for key, names in (("model_name", self.model_names), ("model_family", self.family_names)):
+                value = result.get(key)
+                if isinstance(value, str) and value.strip():
+                    names.add(value)
+
+    def find_likely_duplicates(self) -> None:
+        """Names imported now that look like each other or like names already in the database."""
+        if not self.model_names and not self.family_names:
+            return
+        with translate_errors(self.engine.url), self.engine.connect() as connection:
+            stored = connection.execute(select(Model.model_name, Model.model_family)).all()
+        self.report.likely_duplicates = likely_duplicates(
+            "model", self.model_names, among=[name for name, _ in stored]
+        ) + likely_duplicates("family", self.family_names, among=[family for _, family in stored if family])
 
     def _validate(self, candidates: list[_File]) -> list[_File]:
         """Fail every file holding an invalid result; note the valid files' timestamps (for partitions).
