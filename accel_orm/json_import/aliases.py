@@ -6,9 +6,12 @@ name becomes its own model and its results never meet. :func:`likely_duplicates`
 migration report; ``migrate_json(model_aliases=..., family_aliases=...)`` (``--model-alias OLD=NEW``,
 ``--family-alias OLD=NEW``) renames on import, before fingerprints are taken, so re-runs stay idempotent.
 
-Two names are likely the same when, after dropping an organisation prefix (``openai/``) and case, the words of one
-(split on ``-``, ``_``, ``.``, spaces) are all words of the other, or both spell the same words. ``bert-base-cased``
-and ``bert-base-uncased`` are not flagged: neither's words contain the other's.
+Two names are likely the same when, after dropping an organisation prefix (``openai/``) and case, their words
+(split on ``-``, ``_``, ``.``, spaces) are the same, or one's words begin the other's (models: ``bert`` and
+``bert-base-uncased``, ``whisper`` and ``whisper-tiny``) or all appear in the other's (families: ``embedding`` and
+``text_embedding``). Models need the leading words because a model name grows by suffixes of variant
+(``-base-uncased``, ``-tiny``) while a word in front names another architecture (``resnet-50`` is not
+``detr-resnet-50``). ``bert-base-cased`` and ``bert-base-uncased`` are not flagged either.
 """
 
 from __future__ import annotations
@@ -79,9 +82,18 @@ def apply_aliases(
     return renamed
 
 
-def _words(name: str) -> frozenset[str]:
+def _words(name: str) -> tuple[str, ...]:
     base = name.rsplit("/", 1)[-1].lower()
-    return frozenset(word for word in _WORD_SPLIT.split(base) if word)
+    return tuple(word for word in _WORD_SPLIT.split(base) if word)
+
+
+def _alike(kind: str, a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    if set(a) == set(b):
+        return True
+    short, long = sorted((a, b), key=len)
+    if kind == "model":
+        return long[: len(short)] == short
+    return set(short) <= set(long)
 
 
 def likely_duplicates(kind: str, names: Iterable[str], *, among: Iterable[str] = ()) -> list[LikelyDuplicate]:
@@ -98,8 +110,7 @@ def likely_duplicates(kind: str, names: Iterable[str], *, among: Iterable[str] =
         for other in pool:
             if other == name or not words[name] or not words[other]:
                 continue
-            a, b = words[name], words[other]
-            if a <= b or b <= a:
+            if _alike(kind, words[name], words[other]):
                 vague, specific = sorted((name, other), key=lambda n: (len(words[n]), len(n), n))
                 pairs.add((vague, specific))
     return [LikelyDuplicate(kind, vague, specific) for vague, specific in sorted(pairs)]

@@ -201,11 +201,11 @@ class MigrationReport:
         title = f"## Likely duplicate names ({len(self.likely_duplicates)})"
         if not self.likely_duplicates:
             return f"{title}\n\nNone."
-        rows = [(d.kind, _code(d.name), _code(d.other), _code(d.suggestion)) for d in self.likely_duplicates]
+        rows = [(d.kind, d.name, d.other, d.suggestion) for d in self.likely_duplicates]
         intro = (
-            "Names that look like one thing spelled two ways (one's words contain the other's). Each becomes its "
-            "own model unless mapped on import; to merge, re-run with the option shown (files already imported "
-            "keep their names)."
+            "Names that look like one thing spelled two ways (one's words begin, or for families appear in, the "
+            "other's). Each becomes its own model unless mapped on import; to merge, re-run with the option shown "
+            "(files already imported keep their names)."
         )
         return f"{title}\n\n{intro}\n\n" + _table(("kind", "name", "looks like", "to merge on import"), rows)
 
