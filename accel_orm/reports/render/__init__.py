@@ -4,6 +4,7 @@ Nothing here builds SQL or touches a database. Charts live in :mod:`accel_orm.re
 imported here so that rendering text reports does not pay for importing matplotlib.
 """
 
+
 from __future__ import annotations
 
 from collections.abc import Callable
