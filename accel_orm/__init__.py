@@ -22,6 +22,7 @@ from accel_orm.errors import (
     SchemaError,
     SchemaOutdatedError,
     SchemaTooNewError,
+    UnknownNameError,
 )
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ __all__ = [
     "SchemaTooNewError",
     "TestResult",
     "TestResultsDBHandler",
+    "UnknownNameError",
     "get_engine",
     "session_scope",
 ]

@@ -37,10 +37,12 @@ def require_known(
         ("hardware type", hardware_type, HardwarePlatform.hardware_type, normalise_hardware_type),
         ("model family", family, Model.model_family, None),
     ]
+    wanted = [entry for entry in wanted if entry[1] is not None]
+    if not wanted:
+        return
     with connection_scope(engine) as connection:
         for kind, given, column, normalise in wanted:
-            if given is None:
-                continue
+            assert given is not None
             value = normalise(given) if normalise else given
             known = connection.scalars(select(column).where(column.is_not(None)).distinct()).all()
             if value not in known:
