@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import Engine, select
 
 from accel_orm.db import DEFAULT_LOCK_TIMEOUT, get_engine, translate_errors
+from accel_orm.defaults import DEFAULT_READER_ROLE
 from accel_orm.held_connection import DEFAULT_IDLE_SECONDS, HeldConnection
 from accel_orm.ingest import StoreReport, store_results
 from accel_orm.ingest.single import SingleResultWriter
@@ -23,7 +24,6 @@ from accel_orm.ingest.store import DEFAULT_CHUNK_SIZE, OnError
 from accel_orm.models import HardwarePlatform, Model
 from accel_orm.runs.environment import describe_environment
 from accel_orm.runs.record import RunKey, RunResolver, RunSpec
-from accel_orm.sandbox import DEFAULT_READER_ROLE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -281,15 +281,8 @@ class BenchmarkDBQuery(_EngineHolder):
 
 
 def _performance_chart(engine: Engine, model: str | None) -> bytes:
-    from accel_orm.frames import to_frame
-    from accel_orm.queries import hardware_comparison
-    from accel_orm.reports.build import hardware_comparison_section, trend_section
+    from accel_orm.reports.build import compare_hardware, trend_section
 
-    if model is not None:
-        section = hardware_comparison_section(
-            model, to_frame(hardware_comparison(model, batch_size=None), engine), "throughput"
-        )
-    else:
-        section = trend_section(engine)
+    section = compare_hardware(engine, model) if model is not None else trend_section(engine)
     assert section.chart_png is not None
     return section.chart_png

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 import time
 import weakref
 from collections.abc import Iterator
@@ -51,15 +52,8 @@ _ANNOUNCED_RETRY = 0.05
 # Serialises concurrent first-use upgrades of one PostgreSQL database (an arbitrary, fixed 64-bit key).
 _UPGRADE_LOCK_KEY = 0x616363656C5F6F72
 _DUCKDB_MAGIC = b"DUCK"
-try:  # psycopg is the optional PostgreSQL driver (the "postgres" extra)
-    import psycopg
 
-    _PG_INTEGRITY: tuple[type[BaseException], ...] = (psycopg.IntegrityError,)
-    _PG_ERRORS: tuple[type[BaseException], ...] = (psycopg.Error,)
-except ImportError:  # pragma: no cover - DuckDB-only installs
-    _PG_INTEGRITY = _PG_ERRORS = ()
-_RAW_INTEGRITY_ERRORS: tuple[type[BaseException], ...] = (duckdb.ConstraintException, *_PG_INTEGRITY)
-_RAW_DRIVER_ERRORS: tuple[type[BaseException], ...] = (duckdb.Error, *_PG_ERRORS)
+_SHOWN_COMMAND_LINE = 120
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 
 duckdb_dialect.register()
@@ -161,6 +155,14 @@ def _duckdb_engine(
     def _connect_with_lock_retry(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> Any:
         return _connect_duckdb(dialect, cargs, cparams, path=path, lock_timeout=lock_timeout)
 
+    @event.listens_for(engine, "handle_error")
+    def _drop_invalidated_connections(context: Any) -> None:
+        # After a FatalException (a full disk during a checkpoint, ...) DuckDB has invalidated the database: a
+        # rollback on the connection fails too, and the pool would log that with a traceback. Treating it as a
+        # disconnect makes SQLAlchemy discard the connection instead.
+        if isinstance(context.original_exception, duckdb.FatalException):
+            context.is_disconnect = True
+
     @event.listens_for(engine, "connect")
     def _pin_utc(dbapi_connection: Any, connection_record: Any) -> None:
         try:
@@ -207,6 +209,7 @@ def _connect_duckdb(dialect: Any, cargs: Any, cparams: Any, *, path: Path | None
     deadline = time.monotonic() + lock_timeout
     delay = 0.02
     announced = False
+    announced_pid: str | None = None
     while True:
         try:
             connection = dialect.connect(*cargs, **dict(cparams))
@@ -214,14 +217,15 @@ def _connect_duckdb(dialect: Any, cargs: Any, cparams: Any, *, path: Path | None
             holder = _LOCK_HOLDER.search(str(error))
             if holder is None:
                 raise DatabaseUnavailableError(f"cannot open DuckDB database {path}: {error}") from error
+            who = _describe_process(holder["program"], holder["pid"])
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 if announced and path is not None:
                     lock_requests.withdraw(path)
                 raise DatabaseLockedError(
-                    f"DuckDB database {path} is locked by another process: {holder['program']} "
-                    f"(PID {holder['pid']}); waited {lock_timeout:g} s. DuckDB allows one writing process at a "
-                    "time: close the other program (or let it finish), raise lock_timeout, or use PostgreSQL "
+                    f"DuckDB database {path} is locked by another process: {who}; waited {lock_timeout:g} s. "
+                    "DuckDB allows one writing process at a time: close the other program (or let it finish), "
+                    "raise lock_timeout (accel-orm --lock-timeout SECONDS), or use PostgreSQL "
                     "(BENCHMARK_DB_URL=postgresql+psycopg://...) for many concurrent writers."
                 ) from error
             if path is not None:
@@ -229,6 +233,15 @@ def _connect_duckdb(dialect: Any, cargs: Any, cparams: Any, *, path: Path | None
                 # the moment it lets go is not lost to a long backoff.
                 lock_requests.announce(path)
                 announced = True
+            if holder["pid"] != announced_pid:
+                # Said once per holder, at the first refusal: a silent wait looks like a hang.
+                log.warning(
+                    "DuckDB database %s is in use by %s; waiting up to %g s for it (lock timeout)",
+                    path,
+                    who,
+                    lock_timeout,
+                )
+                announced_pid = holder["pid"]
             log.debug("DuckDB file %s is locked by PID %s; retrying in %.2fs", path, holder["pid"], delay)
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, _ANNOUNCED_RETRY if announced else 1.0)
@@ -236,6 +249,18 @@ def _connect_duckdb(dialect: Any, cargs: Any, cparams: Any, *, path: Path | None
             if announced and path is not None:
                 lock_requests.withdraw(path)
             return connection
+
+
+def _describe_process(program: str, pid: str) -> str:
+    """``PID 4242 (accel-orm maintenance --optimize-db)``: the holder's command line where the OS shows it."""
+    try:
+        command_line = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:  # not Linux, or the process is gone or not ours to inspect: DuckDB's program name will do
+        command_line = ""
+    shown = " ".join(command_line.split())  # one line, however the holder was started (python -c "...")
+    if len(shown) > _SHOWN_COMMAND_LINE:
+        shown = shown[: _SHOWN_COMMAND_LINE - 3] + "..."
+    return f"PID {pid} ({shown or program})"
 
 
 def _postgresql_engine(url: URL, *, read_only: bool, echo: bool) -> Engine:
@@ -290,6 +315,16 @@ def ensure_schema(engine: Engine, *, allow_create: bool = True) -> None:
     )
 
 
+def _raw_errors(duckdb_error: type[BaseException], psycopg_error: str) -> tuple[type[BaseException], ...]:
+    """DuckDB's error class plus psycopg's, if psycopg is loaded (the optional "postgres" extra).
+
+    Looked up when an error is being translated, not imported up front: a psycopg error can only come from a
+    loaded psycopg, and importing it costs DuckDB-only commands a tenth of their start-up.
+    """
+    psycopg = sys.modules.get("psycopg")
+    return (duckdb_error, getattr(psycopg, psycopg_error)) if psycopg is not None else (duckdb_error,)
+
+
 @contextmanager
 def translate_errors(database: Engine | Database | URL | None = None) -> Iterator[None]:
     """Turn driver errors into accel_orm's exceptions, which say what to do next (naming ``database``)."""
@@ -298,7 +333,7 @@ def translate_errors(database: Engine | Database | URL | None = None) -> Iterato
         yield
     except exc.IntegrityError as error:
         raise ConstraintViolationError(f"{where} refused the write: {_driver_message(error)}") from error
-    except _RAW_INTEGRITY_ERRORS as error:
+    except _raw_errors(duckdb.ConstraintException, "IntegrityError") as error:
         # Raised by driver calls made directly (Arrow inserts on DuckDB, COPY on PostgreSQL), not via SQLAlchemy.
         raise ConstraintViolationError(f"{where} refused the write: {_first_line(error)}") from error
     except exc.DBAPIError as error:
@@ -313,7 +348,7 @@ def translate_errors(database: Engine | Database | URL | None = None) -> Iterato
                 "database name and credentials right?"
             ) from error
         raise DatabaseError(f"{where}: {message}") from error
-    except _RAW_DRIVER_ERRORS as error:
+    except _raw_errors(duckdb.Error, "Error") as error:
         raise DatabaseError(f"{where}: {_first_line(error)}") from error
 
 
@@ -341,7 +376,8 @@ PG_NOT_ADMITTED = frozenset(
 
 def postgresql_sqlstate(error: BaseException | None) -> str | None:
     """The SQLSTATE of a PostgreSQL driver error (None for other errors and for failures with no server reply)."""
-    if not _PG_ERRORS or not isinstance(error, _PG_ERRORS):
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(error, psycopg.Error):
         return None
     return getattr(error, "sqlstate", None)
 
@@ -355,7 +391,8 @@ def _is_read_only_violation(error: BaseException | None) -> bool:
 
 def _is_unreachable(error: BaseException | None) -> bool:
     """The server could not be reached or would not admit this login."""
-    if not _PG_ERRORS or not isinstance(error, _PG_ERRORS):
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(error, psycopg.Error):
         return False
     sqlstate = postgresql_sqlstate(error)
     if sqlstate is None:

@@ -74,6 +74,11 @@ class RunNotFoundError(AccelOrmError, LookupError):
         lines = [message, *(f"  {candidate}" for candidate in self.candidates)]
         super().__init__("\n".join(lines))
 
+
 class SqlConfinementError(DatabaseError):
     """Hand-written SQL cannot be run with the read-only guarantees on this database; the message says how to set
     it up (on PostgreSQL: a reader role, ``accel-orm db create-reader-role``)."""
+
+
+class UnknownNameError(AccelOrmError, ValueError):
+    """A model, hardware type or model family that the database does not hold (usually a typo)."""

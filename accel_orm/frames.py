@@ -38,6 +38,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from accel_orm import sandbox
 from accel_orm.config import Database, resolve
 from accel_orm.db import get_engine, translate_errors
+from accel_orm.defaults import DEFAULT_READER_ROLE
 from accel_orm.errors import DatabaseError, ReadOnlyViolationError
 from accel_orm.queries import compatibility_matrix, hardware_types_stmt
 
@@ -209,7 +210,7 @@ def run_read_only_sql(
     sql: str,
     params: Mapping[str, Any] | None = None,
     *,
-    reader_role: str = sandbox.DEFAULT_READER_ROLE,
+    reader_role: str = DEFAULT_READER_ROLE,
 ) -> pd.DataFrame:
     """Run exactly one hand-written statement, read-only and sandboxed, and return its rows.
 

@@ -70,7 +70,7 @@ COMPATIBLE_STATUSES = ("supported", "limited")
 # Row creation time, as the later tools' ``created_at DEFAULT CURRENT_TIMESTAMP`` columns (sessions run in UTC).
 CREATED_NOW = text("CURRENT_TIMESTAMP")
 # Foreign keys only PostgreSQL enforces (see the module docstring).
-POSTGRESQL_ONLY_FOREIGN_KEY = {"enforced_on": ("postgresql",)}
+POSTGRESQL_ONLY_FOREIGN_KEY: dict[str, tuple[str, ...]] = {"enforced_on": ("postgresql",)}
 DATA_LAYER_ONLY: dict[str, tuple[str, ...]] = {"enforced_on": ()}
 
 

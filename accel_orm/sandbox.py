@@ -35,7 +35,6 @@ from sqlalchemy.types import Text
 
 from accel_orm.errors import DatabaseError, ReadOnlyViolationError, SqlConfinementError
 
-DEFAULT_READER_ROLE = "accel_orm_reader"
 READER_ROLE_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 # --- DuckDB ------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -61,16 +62,25 @@ def test_a_locked_file_raises_after_the_timeout_naming_file_and_holder(duckdb_pa
     assert waited >= 1.0
 
 
-def test_a_writer_waits_for_the_lock_to_be_released(duckdb_path: Path) -> None:
+def test_a_writer_waits_for_the_lock_to_be_released(duckdb_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     get_engine(duckdb_path).dispose()
     holder = hold_lock(duckdb_path, 1.5)
     try:
-        engine = get_engine(duckdb_path, lock_timeout=30)
+        with caplog.at_level(logging.WARNING, logger="accel_orm.db"):
+            engine = get_engine(duckdb_path, lock_timeout=30)
+        # It got in only once the holder had let go: the holder has finished (or is finishing) by now.
+        assert holder.wait(timeout=30) == 0
         with session_scope(engine) as session:
             session.add(Model(model_name="t5-small"))
         engine.dispose()
     finally:
-        holder.wait(timeout=30)
+        holder.kill()
+        holder.wait()
+    waits = [record.getMessage() for record in caplog.records if "waiting up to" in record.getMessage()]
+    assert len(waits) == 1, caplog.text  # said once, not once per retry
+    assert f"in use by PID {holder.pid}" in waits[0] and str(duckdb_path) in waits[0]
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        assert connection.execute("SELECT model_name FROM models").fetchall() == [("t5-small",)]
 
 
 def test_a_file_that_is_not_a_duckdb_database_is_refused_and_left_alone(tmp_path: Path) -> None:

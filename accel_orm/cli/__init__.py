@@ -12,10 +12,10 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from alembic.util.exc import CommandError
-
 from accel_orm.cli import changes, compare, db, demo, maintenance, migrate, query, report, runs
 from accel_orm.errors import AccelOrmError
+
+DEFAULT_LOCK_TIMEOUT = 30.0  # seconds; the same default as accel_orm.db.get_engine (a test checks they agree)
 
 Handler = Callable[[argparse.Namespace], int]
 SUBCOMMANDS = (db, query, report, changes, runs, compare, migrate, maintenance, demo)
@@ -32,6 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="DuckDB file or SQLAlchemy URL (default: $BENCHMARK_DB_URL, else $BENCHMARK_DB_PATH, "
         "else ./benchmark_db.duckdb)",
     )
+    parser.add_argument(
+        "--lock-timeout",
+        type=_seconds,
+        default=DEFAULT_LOCK_TIMEOUT,
+        metavar="SECONDS",
+        help=f"how long to wait for a DuckDB file another process holds (default: {DEFAULT_LOCK_TIMEOUT:g})",
+    )
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print only results and errors")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="also print each step as it happens")
@@ -41,9 +48,31 @@ def build_parser() -> argparse.ArgumentParser:
     for subcommand in commands.choices.values():
         # The old tools took --db after the command (`... query --db x.duckdb --report summary`); accept both.
         subcommand.add_argument("--db", default=argparse.SUPPRESS, metavar="PATH_OR_URL", help="as the global --db")
+        subcommand.add_argument(
+            "--lock-timeout", type=_seconds, default=argparse.SUPPRESS, metavar="SECONDS", help="as globally"
+        )
         subcommand.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="as globally")
         subcommand.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="as globally")
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds >= 0, got {text!r}")
+    return value
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors that end a command with one line on stderr (Alembic's only once a command has loaded it)."""
+    errors: tuple[type[BaseException], ...] = (AccelOrmError, ValueError, OSError)
+    alembic_errors = sys.modules.get("alembic.util.exc")
+    if alembic_errors is not None:
+        errors += (alembic_errors.CommandError,)
+    return errors
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
@@ -70,7 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`accel-orm query ... | head`): nothing is wrong, so no message.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except (AccelOrmError, CommandError, ValueError, OSError) as error:  # RunNotFoundError included
+    except Exception as error:
+        if not isinstance(error, _user_errors()):
+            raise
         print(f"accel-orm: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -8,17 +8,17 @@ from __future__ import annotations
 import argparse
 import json
 
-from accel_orm.changes import acknowledge, acknowledgements_frame, changes_with_decisions, unacknowledge
 from accel_orm.cli.common import open_engine, say, write_output
-from accel_orm.metrics import METRICS
-from accel_orm.reports import Report, Section, render
-from accel_orm.reports.render.csvfmt import frame_to_csv
-from accel_orm.reports.render.jsonfmt import frame_to_records
+from accel_orm.cli.query import CHANGE_METRICS
+
+# The detector, pandas and the renderers are imported when a command runs, not for --help.
 
 FORMATS = ("markdown", "html", "json", "csv")
 
 
 def cmd_ack(args: argparse.Namespace) -> int:
+    from accel_orm.changes import acknowledge
+
     with open_engine(args) as engine:
         stored = acknowledge(engine, args.change_id, reason=args.reason, by=args.by)
     say(args, f"acknowledged {stored['change_id']} ({stored['metric']} at {stored['change_timestamp']:%Y-%m-%d %H:%M})")
@@ -26,6 +26,8 @@ def cmd_ack(args: argparse.Namespace) -> int:
 
 
 def cmd_unack(args: argparse.Namespace) -> int:
+    from accel_orm.changes import unacknowledge
+
     with open_engine(args) as engine:
         unacknowledge(engine, args.change_id)
     say(args, f"withdrew the acknowledgement of {args.change_id}")
@@ -33,6 +35,11 @@ def cmd_unack(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from accel_orm.changes import acknowledgements_frame, changes_with_decisions
+    from accel_orm.reports import Report, Section, render
+    from accel_orm.reports.render.csvfmt import frame_to_csv
+    from accel_orm.reports.render.jsonfmt import frame_to_records
+
     with open_engine(args) as engine:
         if args.acknowledged:
             frame, heading = acknowledgements_frame(engine), "Acknowledged changes"
@@ -66,6 +73,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     which = listing.add_mutually_exclusive_group()
     which.add_argument("--open", action="store_true", help="only changes nobody has acknowledged")
     which.add_argument("--acknowledged", action="store_true", help="only the acknowledgements (the decisions)")
-    listing.add_argument("--metric", choices=tuple(METRICS), help="one metric (default: every metric)")
+    listing.add_argument("--metric", choices=CHANGE_METRICS, help="one metric (default: every metric)")
     listing.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
     listing.set_defaults(handler=cmd_list)

@@ -7,14 +7,14 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-from tqdm import tqdm
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from tqdm import tqdm
 
-from accel_orm.api import deliver
-from accel_orm.config import resolve
-from accel_orm.db import get_engine
+# Each command imports what it uses when it runs (SQLAlchemy, DuckDB, pandas, matplotlib, tqdm), so that
+# `accel-orm --help` and the light commands start fast (benchmarks/cli_startup.py).
 
 
 @contextmanager
@@ -22,8 +22,12 @@ def open_engine(args: argparse.Namespace, *, create: bool = False, **options: An
     """The engine for ``--db`` (else the resolver, asked once), disposed when the command ends.
 
     Only commands that write pass ``create=True``: the others, given a path that holds no database, say so and
-    create nothing.
+    create nothing. ``--lock-timeout`` is how long a DuckDB file held by another process is waited for.
     """
+    from accel_orm.config import resolve
+    from accel_orm.db import get_engine
+
+    options.setdefault("lock_timeout", args.lock_timeout)
     engine = get_engine(resolve(args.db), create=create, **options)
     try:
         yield engine
@@ -40,6 +44,8 @@ def say(args: argparse.Namespace, text: str) -> None:
 def write_output(content: str | bytes, output: str | None) -> None:
     """Write to ``output`` when given (see :func:`accel_orm.api.deliver`), else to stdout (text only)."""
     if output is not None:
+        from accel_orm.api import deliver
+
         deliver(content, output)
         return
     if isinstance(content, bytes):
@@ -54,6 +60,8 @@ def progress_enabled(args: argparse.Namespace) -> bool:
 
 @contextmanager
 def progress_bar(args: argparse.Namespace, *, total: int | None, unit: str, desc: str) -> Iterator[tqdm]:
+    from tqdm import tqdm
+
     with tqdm(
         total=total,
         unit=unit,

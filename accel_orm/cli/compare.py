@@ -10,13 +10,18 @@ from __future__ import annotations
 import argparse
 
 from accel_orm.cli.common import open_engine, say, write_output
-from accel_orm.compare import EXIT_REGRESSION, compare_runs
-from accel_orm.compare.decide import DEFAULT_ALPHA
-from accel_orm.compare.render import FORMATS, render
-from accel_orm.metrics import METRICS
+from accel_orm.cli.query import CHANGE_METRICS
+from accel_orm.defaults import EXIT_REGRESSION
+
+# The comparison (SQLAlchemy, pandas, scipy) is imported when the command runs, not for --help.
+DEFAULT_ALPHA = 0.05  # accel_orm.compare.decide.DEFAULT_ALPHA (a test checks they agree)
+FORMATS = ("markdown", "json", "junit", "github")  # accel_orm.compare.render.FORMATS
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from accel_orm.compare import compare_runs
+    from accel_orm.compare.render import render
+
     with open_engine(args) as engine:
         result = compare_runs(
             engine,
@@ -55,7 +60,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--baseline", required=True, metavar="REF", help="the run to compare against")
     parser.add_argument("--contender", required=True, metavar="REF", help="the run under test")
-    parser.add_argument("--metric", choices=sorted(METRICS), default="latency", help="default: latency")
+    parser.add_argument("--metric", choices=sorted(CHANGE_METRICS), default="latency", help="default: latency")
     parser.add_argument(
         "--threshold", type=float, default=5.0, metavar="PCT", help="percent worse that counts (default: 5)"
     )

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import argparse
-
-from sqlalchemy import Engine, inspect
+from typing import TYPE_CHECKING
 
 from accel_orm.cli.common import open_engine
-from accel_orm.config import resolve
-from accel_orm.db import database_of
-from accel_orm.sandbox import DEFAULT_READER_ROLE
-from accel_orm.schema import upgrade
+from accel_orm.defaults import DEFAULT_READER_ROLE
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# SQLAlchemy and Alembic are imported when a command runs, so that `accel-orm --help` does not wait for them.
 
 
 def _print_schema_summary(engine: Engine) -> None:
+    from sqlalchemy import inspect
+
+    from accel_orm.db import database_of
+    from accel_orm.schema import upgrade
+
     with engine.connect() as connection:
         revision = upgrade.current_revision(connection)
         tables = sorted(set(inspect(connection).get_table_names()) - {"alembic_version"})
@@ -28,6 +34,8 @@ def _print_schema_summary(engine: Engine) -> None:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from accel_orm.schema import upgrade
+
     with open_engine(args, create=True, auto_upgrade=False) as engine:
         upgrade.upgrade(engine, args.revision)
         _print_schema_summary(engine)
@@ -36,7 +44,9 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_db_downgrade(args: argparse.Namespace) -> int:
     """Downgrade; one that would drop tables or columns holding data needs --yes and is preceded by a backup."""
+    from accel_orm.db import database_of
     from accel_orm.maintenance import backup
+    from accel_orm.schema import upgrade
     from accel_orm.schema.data_loss import downgrade_losses
 
     with open_engine(args, auto_upgrade=False) as engine:
@@ -64,6 +74,8 @@ def cmd_db_current(args: argparse.Namespace) -> int:
 
 
 def cmd_db_history(args: argparse.Namespace) -> int:
+    from accel_orm.schema import upgrade
+
     head = upgrade.head_revision()
     for revision, down_revision, message in upgrade.history():
         title = message.splitlines()[0] if message else ""
@@ -73,6 +85,7 @@ def cmd_db_history(args: argparse.Namespace) -> int:
 
 
 def cmd_db_create_reader_role(args: argparse.Namespace) -> int:
+    from accel_orm.config import resolve
     from accel_orm.schema.reader_role import create_reader_role, require_postgresql
 
     require_postgresql(resolve(args.db).backend)  # before anything opens (or creates) a file

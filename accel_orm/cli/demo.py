@@ -10,16 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sqlalchemy import func, select
-
-from accel_orm.api import TestResultsDBHandler
 from accel_orm.cli.common import progress_bar, say
-from accel_orm.db import database_of, session_scope
-from accel_orm.demo_data import BATCH_SIZES, HARDWARE, MODELS, generate_history, injected_changes
-from accel_orm.models import TestResult
-from accel_orm.reports import render
-from accel_orm.reports.build import regressions_section, summary_report
-from accel_orm.reports.render.markdown import frame_to_markdown
 
 REGRESSION_COLUMNS = [
     "model_name",
@@ -34,6 +25,16 @@ REGRESSION_COLUMNS = [
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from accel_orm.api import TestResultsDBHandler
+    from accel_orm.db import database_of, session_scope
+    from accel_orm.demo_data import BATCH_SIZES, HARDWARE, MODELS, generate_history, injected_changes
+    from accel_orm.models import TestResult
+    from accel_orm.reports import render
+    from accel_orm.reports.build import regressions_section, summary_report
+    from accel_orm.reports.render.markdown import frame_to_markdown
+
     with TestResultsDBHandler(db_path=args.db) as handler:
         engine = handler.engine
         with session_scope(engine) as session:

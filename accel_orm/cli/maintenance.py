@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 
-from accel_orm import maintenance
 from accel_orm.cli.common import open_engine, progress_bar, say
 
 log = logging.getLogger(__name__)
 
 
 def cmd_maintenance(args: argparse.Namespace) -> int:
+    from accel_orm import maintenance
+
     job = next(
         flag
         for flag in ("check_integrity", "optimize_db", "generate_stats", "backup", "archive")

@@ -6,10 +6,16 @@ import argparse
 from typing import Any
 
 from accel_orm.cli.common import open_engine, progress_bar, say
-from accel_orm.json_import import migrate_json
+
+DEFAULT_MAX_FILE_MB = 256.0  # as accel_orm.json_import.run.DEFAULT_MAX_FILE_MB (a test checks they agree)
 
 
 def cmd_migrate_json(args: argparse.Namespace) -> int:
+    from accel_orm.json_import import migrate_json
+    from accel_orm.json_import.aliases import parse_aliases
+
+    model_aliases = parse_aliases(args.model_alias, flag="--model-alias")
+    family_aliases = parse_aliases(args.family_alias, flag="--family-alias")
     with (
         open_engine(args, create=True) as engine,
         progress_bar(args, total=None, unit="files", desc="migrating") as bar,
@@ -28,6 +34,9 @@ def cmd_migrate_json(args: argparse.Namespace) -> int:
             delete=args.delete,
             dry_run=args.dry_run,
             progress=advance,
+            max_file_mb=args.max_file_mb,
+            model_aliases=model_aliases,
+            family_aliases=family_aliases,
         )
     print(report.summary())
     if args.verbose:
@@ -36,6 +45,16 @@ def cmd_migrate_json(args: argparse.Namespace) -> int:
     if args.report:
         say(args, f"wrote the migration report to {args.report}")
     return 1 if report.has_failures else 0
+
+
+def _megabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of megabytes, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of megabytes, got {text!r}")
+    return value
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -47,4 +66,25 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--archive-dir", metavar="DIR", help="copy imported files here, keeping relative paths")
     parser.add_argument("--delete", action="store_true", help="remove files whose results are committed")
     parser.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")
+    parser.add_argument(
+        "--max-file-mb",
+        type=_megabytes,
+        default=DEFAULT_MAX_FILE_MB,
+        metavar="MB",
+        help=f"skip (unread) files larger than this (default: {DEFAULT_MAX_FILE_MB:g})",
+    )
+    parser.add_argument(
+        "--model-alias",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="import model OLD as NEW (repeatable), e.g. bert=bert-base-uncased; the report lists likely duplicates",
+    )
+    parser.add_argument(
+        "--family-alias",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="import model family OLD as NEW (repeatable), e.g. embedding=text_embedding",
+    )
     parser.set_defaults(handler=cmd_migrate_json)

@@ -5,41 +5,63 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from accel_orm.changes.sections import changepoint_regressions_section, changes_section
+from accel_orm import defaults
 from accel_orm.cli.common import open_engine, write_output
-from accel_orm.compare import EXIT_REGRESSION
-from accel_orm.config import resolve
-from accel_orm.frames import run_read_only_sql, to_frame
-from accel_orm.metrics import METRICS as METRIC_TABLE
-from accel_orm.queries import hardware_comparison, model_comparison
-from accel_orm.queries.summary import recent_failures
-from accel_orm.reports import Report, Section, render
-from accel_orm.reports.build import (
-    REPORTS,
-    compatibility_report,
-    hardware_comparison_section,
-    performance_report,
-    regressions_section,
-    trend_section,
-)
-from accel_orm.reports.render.csvfmt import frame_to_csv
-from accel_orm.reports.render.jsonfmt import frame_to_records
-from accel_orm.sandbox import DEFAULT_READER_ROLE
 
+if TYPE_CHECKING:
+    from accel_orm.reports import Report
+
+# pandas, matplotlib, the detector and the report builders are imported when the command runs, not for --help.
 FORMATS = ("markdown", "html", "json", "csv", "chart")
 METRICS = ("throughput", "latency", "memory")
 """The metrics the window reports (--regressions, --trend, --compare-hardware) accept."""
-CHANGE_METRICS = tuple(METRIC_TABLE)
-"""--changes and --regressions --method changepoint accept every metric of the metric table."""
+CHANGE_METRICS = (
+    "throughput", "latency", "p50_latency", "p90_latency", "p99_latency", "memory", "power", "efficiency"
+)
+"""--changes and --regressions --method changepoint accept every metric of :data:`accel_orm.metrics.METRICS`
+(spelled out so --help needs no SQLAlchemy; a test checks they agree)."""
+REPORT_NAMES = ("compatibility", "hardware", "performance", "summary")
+"""The keys of :data:`accel_orm.reports.build.REPORTS` (spelled out so --help needs no pandas; a test checks)."""
+
+
+def _batch_size(text: str) -> int | None:
+    if text == "all":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a batch size (a whole number) or 'all', got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a batch size is at least 1, got {value}")
+    return value
 
 
 def _build_report(args: argparse.Namespace) -> Report:
     """Which report the flags ask for (first matching flag wins, in the order the old tool used)."""
+    from accel_orm.changes.sections import changepoint_regressions_section, changes_section
+    from accel_orm.config import resolve
+    from accel_orm.frames import run_read_only_sql, to_frame
+    from accel_orm.known_names import require_known
+    from accel_orm.queries.summary import recent_failures
+    from accel_orm.reports import Report, Section
+    from accel_orm.reports.build import (
+        REPORTS,
+        compare_hardware,
+        compare_models,
+        compatibility_report,
+        performance_report,
+        regressions_section,
+        trend_section,
+    )
+
     if args.sql is not None:
         frame = run_read_only_sql(resolve(args.db), args.sql, reader_role=args.reader_role)
         return Report(title="SQL query", sections=[Section("Result", frame=frame, text=f"`{args.sql}`")])
     with open_engine(args) as engine:
+        # A mistyped name is an error with a suggestion, not an empty table (or an empty chart) and exit 0.
+        require_known(engine, model_name=args.model, hardware_type=args.hardware, family=args.family)
         if args.report is not None:
             return REPORTS[args.report](engine)
         if args.compatibility_matrix:
@@ -91,16 +113,13 @@ def _build_report(args: argparse.Namespace) -> Report:
                 title="Trend", sections=[trend_section(engine, model=args.model, metric=args.metric, since=since)]
             )
         if args.model is not None and args.compare_hardware:
-            frame = to_frame(hardware_comparison(args.model, batch_size=None), engine)
-            return Report(
-                title=f"{args.model} across hardware",
-                sections=[hardware_comparison_section(args.model, frame, args.metric)],
-            )
+            section = compare_hardware(engine, args.model, metric=args.metric, batch_size=args.batch_size)
+            return Report(title=f"{args.model} across hardware", sections=[section])
         if args.model is not None:
             return performance_report(engine, model=args.model, hardware_type=args.hardware)
         if args.hardware is not None:
-            frame = to_frame(model_comparison(args.hardware, batch_size=None), engine)
-            return Report(title=f"Models on {args.hardware}", sections=[Section("Model comparison", frame=frame)])
+            section = compare_models(engine, args.hardware, batch_size=args.batch_size)
+            return Report(title=f"Models on {args.hardware}", sections=[section])
     raise ValueError(
         "say what to query: --report, --compatibility-matrix, --model, --hardware, --trend, "
         "--regressions, --changes, --failures or --sql (see accel-orm query --help)"
@@ -121,6 +140,10 @@ def _found_regressions(args: argparse.Namespace, report: Report) -> bool:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    from accel_orm.reports import render
+    from accel_orm.reports.render.csvfmt import frame_to_csv
+    from accel_orm.reports.render.jsonfmt import frame_to_records
+
     full = _build_report(args)
     regressed = _found_regressions(args, full)
     report = _limited(full, args.limit)
@@ -141,14 +164,22 @@ def cmd_query(args: argparse.Namespace) -> int:
         write_output(frame_to_csv(frame), args.output)
     else:
         write_output(render(report, args.format), args.output)
-    return EXIT_REGRESSION if args.fail_on_regression and regressed else 0
+    return defaults.EXIT_REGRESSION if args.fail_on_regression and regressed else 0
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("query", help="query the database and print or write a report")
-    parser.add_argument("--report", choices=sorted(REPORTS), help="a ready-made report")
+    parser.add_argument("--report", choices=REPORT_NAMES, help="a ready-made report")
     parser.add_argument("--compatibility-matrix", action="store_true", help="models by hardware type")
     parser.add_argument("--family", help="with --compatibility-matrix: one model family")
+    parser.add_argument(
+        "--batch-size",
+        type=_batch_size,
+        default=defaults.COMPARISON_BATCH_SIZE,
+        metavar="N|all",
+        help="with --compare-hardware or --hardware: the batch size compared "
+        f"(default: {defaults.COMPARISON_BATCH_SIZE}; 'all' pools every batch size)",
+    )
     parser.add_argument("--model", help="one model's performance (with --compare-hardware: across hardware)")
     parser.add_argument("--compare-hardware", action="store_true", help="with --model: compare hardware platforms")
     parser.add_argument(
@@ -164,14 +195,24 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--failures", action="store_true", help="every failed test, newest first (with --hardware, --since)"
     )
     parser.add_argument("--regressions", action="store_true", help="what got worse this window")
-    parser.add_argument("--window-days", type=float, default=7, help="with --regressions (default: 7)")
-    parser.add_argument("--threshold", type=float, default=5.0, help="with --regressions: percent (default: 5)")
+    parser.add_argument(
+        "--window-days",
+        type=float,
+        default=defaults.REGRESSION_WINDOW_DAYS,
+        help=f"with --regressions (default: {defaults.REGRESSION_WINDOW_DAYS:g})",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=defaults.REGRESSION_THRESHOLD_PCT,
+        help=f"with --regressions: percent (default: {defaults.REGRESSION_THRESHOLD_PCT:g})",
+    )
     parser.add_argument(
         "--method",
-        choices=("zscore", "mean", "changepoint"),
-        default="zscore",
-        help="with --regressions: zscore (noise-aware, default), mean (plain percentage) or changepoint "
-        "(step changes found by the change detector in the window)",
+        choices=(*defaults.REGRESSION_METHODS, "changepoint"),
+        default=defaults.REGRESSION_METHOD,
+        help=f"with --regressions: zscore (noise-aware), mean (plain percentage) or changepoint (step changes "
+        f"found by the change detector in the window); default: {defaults.REGRESSION_METHOD}",
     )
     parser.add_argument(
         "--changes",
@@ -186,13 +227,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--fail-on-regression",
         action="store_true",
-        help=f"with --regressions: exit {EXIT_REGRESSION} when any regression is found",
+        help=f"with --regressions: exit {defaults.EXIT_REGRESSION} when any regression is found",
     )
     parser.add_argument("--sql", help="run one SQL statement, read-only and sandboxed (see README)")
     parser.add_argument(
         "--reader-role",
-        default=DEFAULT_READER_ROLE,
-        help=f"PostgreSQL: the role --sql runs as (default: {DEFAULT_READER_ROLE}; see db create-reader-role)",
+        default=defaults.DEFAULT_READER_ROLE,
+        help=f"PostgreSQL: the role --sql runs as (default: {defaults.DEFAULT_READER_ROLE}; see db "
+        "create-reader-role)",
     )
     parser.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
     parser.add_argument("--output", metavar="FILE", help="write here instead of stdout (required for chart)")

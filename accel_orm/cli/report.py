@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 
 from accel_orm.cli.common import open_engine, say, write_output
-from accel_orm.queries import REGRESSION_METHODS
-from accel_orm.reports import render
-from accel_orm.reports.build import CHANGEPOINT, ChangeWindows, summary_report
-from accel_orm.timestamps import utc_now
+from accel_orm.defaults import REGRESSION_METHODS
+
+CHANGEPOINT = "changepoint"  # the report's default rule (accel_orm.reports.build.CHANGEPOINT)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from accel_orm.reports import render
+    from accel_orm.reports.build import ChangeWindows, summary_report
+    from accel_orm.timestamps import utc_now
+
     windows = ChangeWindows(
         as_of=utc_now(), window_days=args.window_days, threshold_pct=args.threshold, method=args.method
     )

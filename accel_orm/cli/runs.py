@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from accel_orm.cli.common import open_engine, write_output
-from accel_orm.reports.render.csvfmt import frame_to_csv
-from accel_orm.reports.render.markdown import frame_to_markdown
-from accel_orm.runs.show import list_runs, show_run
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and the renderers are imported when a command runs, not for --help.
 
 FORMATS = ("markdown", "json", "csv")
 
@@ -21,6 +21,9 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _frame_text(frame: pd.DataFrame, fmt: str) -> str:
+    from accel_orm.reports.render.csvfmt import frame_to_csv
+    from accel_orm.reports.render.markdown import frame_to_markdown
+
     if fmt == "json":
         return json.dumps(_records(frame), indent=2)
     if fmt == "csv":
@@ -29,6 +32,8 @@ def _frame_text(frame: pd.DataFrame, fmt: str) -> str:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
+    from accel_orm.runs.show import list_runs
+
     with open_engine(args) as engine:
         frame = list_runs(engine, branch=args.branch, limit=args.limit)
     write_output(_frame_text(frame, args.format), args.output)
@@ -36,6 +41,10 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def _show_markdown(run: dict[str, Any], performance: pd.DataFrame) -> str:
+    import pandas as pd
+
+    from accel_orm.reports.render.markdown import frame_to_markdown
+
     facts = pd.DataFrame({"field": list(run), "value": [_plain(value) for value in run.values()]})
     parts = [f"# Run {run['run_id']}", frame_to_markdown(facts), f"## Performance ({len(performance)} rows)"]
     if len(performance):
@@ -52,6 +61,11 @@ def _plain(value: Any) -> str:
 
 
 def cmd_runs_show(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from accel_orm.reports.render.csvfmt import frame_to_csv
+    from accel_orm.runs.show import show_run
+
     with open_engine(args) as engine:
         details = show_run(engine, args.ref)
     if args.format == "json":

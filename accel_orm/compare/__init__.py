@@ -12,8 +12,8 @@ errors exit 1 and usage mistakes 2.
 from accel_orm.compare.decide import decide_regressions
 from accel_orm.compare.query import comparison
 from accel_orm.compare.runs import COLUMNS, RunComparison, compare_runs, comparison_frame
+from accel_orm.defaults import EXIT_REGRESSION
 
-EXIT_REGRESSION = 3
 """Exit status of ``accel-orm compare`` / ``query --regressions`` with ``--fail-on-regression`` when a regression
 is found (errors are 1, usage mistakes 2, success 0)."""
 

@@ -13,7 +13,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from accel_orm.json_import.files import FileContent, FoundFile, stat_signature
+from accel_orm.json_import.files import PARTIAL_SUFFIX, FileContent, FoundFile, stat_signature
+from accel_orm.leftovers import owner_tag
 
 
 class FileActionError(Exception):
@@ -61,7 +62,10 @@ def _archive_copy(source: Path, data: bytes, sha256: str, target: Path) -> None:
         raise FileActionError(f"the archive already holds a different file at {target}; left in place")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        # The writer's PID in the name lets a later run tell a killed run's leftover from a live one's.
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.{owner_tag()}", suffix=PARTIAL_SUFFIX
+        )
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)

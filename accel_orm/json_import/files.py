@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+# Half-written archive copies end in this (see :mod:`.archive`); a later run removes a killed run's.
+PARTIAL_SUFFIX = ".part"
+
 
 @dataclass(frozen=True)
 class FoundFile:
@@ -99,3 +102,10 @@ def read_content(path: Path) -> tuple[FileContent, bytes]:
         signature = stat_signature(os.fstat(stream.fileno()))
         data = stream.read()
     return FileContent(hashlib.sha256(data).hexdigest(), len(data), signature), data
+
+
+def stale_archive_copies(archive_dir: Path) -> list[Path]:
+    """Half-written archive copies (``.<name>.p<pid>-*.part``) anywhere under ``archive_dir``."""
+    if not archive_dir.is_dir():
+        return []
+    return sorted(path for path in archive_dir.rglob(f".*{PARTIAL_SUFFIX}") if path.is_file())

@@ -9,12 +9,14 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from accel_orm.errors import InvalidResultError
 from accel_orm.ingest.validate import ResultBatch, validate_chunk
 from accel_orm.ingest.validate import _without as without_items
+from accel_orm.json_import.aliases import apply_aliases
 from accel_orm.json_import.files import FoundFile, read_content
 from accel_orm.json_import.fingerprints import result_fingerprint, with_fingerprint
 from accel_orm.json_import.plan import PendingFile
@@ -26,10 +28,38 @@ log = logging.getLogger(__name__)
 MAX_PROBLEMS_PER_FILE = 10
 
 
-def read_file(found: FoundFile, *, keep_bytes: bool) -> tuple[PendingFile, bytes | None]:
-    """The file and its bytes (None when unreadable: the file is then skipped). ``keep_bytes`` keeps them in
-    its content for the archive step."""
+@dataclass
+class Names:
+    """The aliases applied to imported results, and the model and family names seen (for the duplicate check)."""
+
+    model_aliases: dict[str, str] = field(default_factory=dict)
+    family_aliases: dict[str, str] = field(default_factory=dict)
+    renamed: int = 0
+    models: set[str] = field(default_factory=set)
+    families: set[str] = field(default_factory=set)
+
+    def take(self, results: list[dict[str, Any]]) -> None:
+        self.renamed += apply_aliases(results, model_aliases=self.model_aliases, family_aliases=self.family_aliases)
+        for result in results:
+            for key, seen in (("model_name", self.models), ("model_family", self.families)):
+                value = result.get(key)
+                if isinstance(value, str) and value.strip():
+                    seen.add(value)
+
+
+def read_file(found: FoundFile, *, keep_bytes: bool, max_bytes: int) -> tuple[PendingFile, bytes | None]:
+    """The file and its bytes (None when unreadable or larger than ``max_bytes``: the file is then skipped, unread).
+    ``keep_bytes`` keeps them in its content for the archive step."""
     try:
+        size = found.path.stat().st_size
+        if size > max_bytes:
+            file = PendingFile(found)
+            file.decide(
+                FileStatus.SKIPPED,
+                f"too large: {size / 1024 / 1024:,.1f} MB is over the {max_bytes / 1024 / 1024:g} MB limit, not "
+                "read (raise it with --max-file-mb / max_file_mb)",
+            )
+            return file, None
         content, data = read_content(found.path)
     except OSError as error:
         file = PendingFile(found)
@@ -40,13 +70,15 @@ def read_file(found: FoundFile, *, keep_bytes: bool) -> tuple[PendingFile, bytes
     return PendingFile(found, content=content), data
 
 
-def parse(f: PendingFile, data: bytes) -> bool:
-    """Parse the file's bytes into fingerprinted results; False (and the file skipped) when it holds none."""
+def parse(f: PendingFile, data: bytes, names: Names) -> bool:
+    """Parse the file's bytes into fingerprinted results (renamed by ``names``' aliases first); False (and the
+    file skipped) when it holds none."""
     parsed = parse_bytes(f.found.path, data)
     f.shape, f.notes = parsed.shape, parsed.notes
     if not parsed.results:
         f.decide(FileStatus.SKIPPED, parsed.skip_reason or "no results in file")
         return False
+    names.take(parsed.results)
     f.fingerprints = [result_fingerprint(result) for result in parsed.results]
     f.items = [with_fingerprint(result, fp) for result, fp in zip(parsed.results, f.fingerprints, strict=True)]
     f.results_count = len(f.items)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from accel_orm.json_import.aliases import LikelyDuplicate
 from accel_orm.reports.render.markdown import escape_cell
 
 # Tables in the order the report lists them; hardware_compatibility counts upserts (one verdict per pair).
@@ -76,6 +77,9 @@ class MigrationReport:
     rows_added: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
     seconds: float = 0.0
     error: str | None = None  # set when the run stopped early (the database went away, ...)
+    likely_duplicates: list[LikelyDuplicate] = field(default_factory=list)
+    aliases_applied: int = 0  # model / family names renamed by model_aliases / family_aliases
+    leftovers_removed: list[str] = field(default_factory=list)  # stale .part files of killed runs
 
     def with_status(self, status: FileStatus) -> list[FileEntry]:
         return [entry for entry in self.files if entry.status is status]
@@ -106,6 +110,16 @@ class MigrationReport:
         actions = self._action_summary()
         if actions:
             lines.append(actions)
+        if self.aliases_applied:
+            lines.append(f"renamed {self.aliases_applied} model/family name(s) by the aliases given")
+        lines += self.leftovers_removed
+        if self.likely_duplicates:
+            shown = "; ".join(f"{d.name} ~ {d.other}" for d in self.likely_duplicates[:3])
+            more = f" and {len(self.likely_duplicates) - 3} more" if len(self.likely_duplicates) > 3 else ""
+            lines.append(
+                f"{len(self.likely_duplicates)} likely duplicate name(s): {shown}{more} "
+                "(see the report; merge with --model-alias / --family-alias OLD=NEW)"
+            )
         if self.error:
             lines.append(f"stopped early: {self.error}")
         return "\n".join(lines)
@@ -145,6 +159,7 @@ class MigrationReport:
                 "Already imported", self.with_status(FileStatus.ALREADY_IMPORTED), _reason_row, ("file", "reason")
             ),
         ]
+        sections.append(self._markdown_duplicates())
         if self.archive_dir is not None or self.delete:
             handled = [e for e in self.files if e.archived_to or e.deleted or e.file_problem]
             sections.append(
@@ -182,6 +197,18 @@ class MigrationReport:
         rows += [(_STATUS_LABELS[status], self.count(status)) for status in FileStatus]
         rows.append(("Results stored" if not self.dry_run else "Results that would be stored", self.results_stored))
         return "## Summary\n\n" + _table(("", "count"), [(label, str(n)) for label, n in rows], numeric=(1,))
+
+    def _markdown_duplicates(self) -> str:
+        title = f"## Likely duplicate names ({len(self.likely_duplicates)})"
+        if not self.likely_duplicates:
+            return f"{title}\n\nNone."
+        rows = [(d.kind, d.name, d.other, d.suggestion) for d in self.likely_duplicates]
+        intro = (
+            "Names that look like one thing spelled two ways (one's words begin, or for families appear in, the "
+            "other's). Each becomes its own model unless mapped on import; to merge, re-run with the option shown "
+            "(files already imported keep their names)."
+        )
+        return f"{title}\n\n{intro}\n\n" + _table(("kind", "name", "looks like", "to merge on import"), rows)
 
     def _markdown_rows(self) -> str:
         heading = "## Rows that would be added per table" if self.dry_run else "## Rows added per table"

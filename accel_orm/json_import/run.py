@@ -25,17 +25,28 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from accel_orm.db import database_of, translate_errors
 from accel_orm.json_import import plan, read
+from accel_orm.json_import.aliases import check_aliases, likely_duplicates
 from accel_orm.json_import.archive import FileActionError, archive_and_delete
 from accel_orm.json_import.commit import Committer
-from accel_orm.json_import.files import FoundFile, check_archive_dir, check_directories, discover_json_files
+from accel_orm.json_import.files import (
+    FoundFile,
+    check_archive_dir,
+    check_directories,
+    discover_json_files,
+    stale_archive_copies,
+)
 from accel_orm.json_import.plan import PendingFile
+from accel_orm.json_import.read import Names
 from accel_orm.json_import.report import FileEntry, MigrationReport
+from accel_orm.leftovers import remove_stale
+from accel_orm.models import Model
 from accel_orm.timestamps import utc_now
 
 log = logging.getLogger(__name__)
@@ -43,6 +54,9 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH_FILES = 500
 # A batch of files is committed in groups of at most this many results (a file is never split).
 DEFAULT_BATCH_RESULTS = 20_000
+DEFAULT_MAX_FILE_MB = 256.0
+"""Files larger than this are skipped unread: results files are kilobytes, and reading a multi-gigabyte file whole
+only to find it is not JSON costs gigabytes of memory (``max_file_mb`` / ``--max-file-mb`` raise it)."""
 
 MigrationProgress = Callable[[int, int, FileEntry], None]
 """Called once per file when its outcome is final: ``(files done, files in total, its entry)``."""
@@ -58,6 +72,9 @@ def migrate_json(
     dry_run: bool = False,
     progress: MigrationProgress | None = None,
     batch_files: int = DEFAULT_BATCH_FILES,
+    max_file_mb: float = DEFAULT_MAX_FILE_MB,
+    model_aliases: Mapping[str, str] | None = None,
+    family_aliases: Mapping[str, str] | None = None,
 ) -> MigrationReport:
     """Import the results of every ``*.json`` file under ``directories`` (recursively) into ``engine``'s database.
 
@@ -67,9 +84,21 @@ def migrate_json(
     files are never touched. ``dry_run`` reads the files and the database and reports what would happen, writing
     nothing but the report. The markdown report goes to ``report_path`` when given (also when the run stops on a
     database error, which is then re-raised). See the module docstring for the transaction scope.
+
+    Files over ``max_file_mb`` megabytes are skipped without being read. ``model_aliases`` / ``family_aliases``
+    (``{"bert": "bert-base-uncased"}``) rename models and families as results are imported; the report lists
+    names that look like duplicates of each other (:mod:`accel_orm.json_import.aliases`). Aliases apply to files
+    being imported, not to files the ledger already holds. Stale ``.part`` files that a killed run left in
+    ``archive_dir`` are removed first (never those of a run still going) and listed in the report.
     """
     if batch_files < 1:
         raise ValueError(f"batch_files must be at least 1, got {batch_files}")
+    if not max_file_mb > 0:
+        raise ValueError(f"max_file_mb must be a positive number of megabytes, got {max_file_mb!r}")
+    names = Names(
+        model_aliases=check_aliases(model_aliases or {}, flag="model_aliases"),
+        family_aliases=check_aliases(family_aliases or {}, flag="family_aliases"),
+    )
     started = time.perf_counter()
     roots = check_directories(directories)
     archive = check_archive_dir(archive_dir, roots) if archive_dir is not None else None
@@ -82,11 +111,17 @@ def migrate_json(
         delete=delete,
     )
     try:
+        if archive is not None and not dry_run:
+            report.leftovers_removed = [leftover.describe() for leftover in remove_stale(stale_archive_copies(archive))]
         found = discover_json_files(roots, exclude=archive)
         log.info("migrating %d JSON file(s) from %s", len(found), ", ".join(map(str, roots)))
-        migration = _Migration(engine, report, progress=progress, total=len(found))
+        migration = _Migration(
+            engine, report, progress=progress, total=len(found), max_bytes=int(max_file_mb * 1024 * 1024), names=names
+        )
         for batch in plan.batches(found, batch_files):
             migration.run_batch(batch)
+        report.aliases_applied = names.renamed
+        report.likely_duplicates = _likely_duplicates(engine, names)
     except BaseException as error:
         report.error = f"{type(error).__name__}: {error}"
         raise
@@ -98,13 +133,33 @@ def migrate_json(
     return report
 
 
+def _likely_duplicates(engine: Engine, names: Names) -> list[Any]:
+    """Names imported now that look like each other or like names already in the database."""
+    if not names.models and not names.families:
+        return []
+    with translate_errors(engine), engine.connect() as connection:
+        stored = connection.execute(select(Model.model_name, Model.model_family)).all()
+    return likely_duplicates("model", names.models, among=[name for name, _ in stored]) + likely_duplicates(
+        "family", names.families, among=[family for _, family in stored if family]
+    )
+
+
 class _Migration:
     """One run: the batches in order, each read, planned, committed and archived; the report filled in."""
 
     def __init__(
-        self, engine: Engine, report: MigrationReport, *, progress: MigrationProgress | None, total: int
+        self,
+        engine: Engine,
+        report: MigrationReport,
+        *,
+        progress: MigrationProgress | None,
+        total: int,
+        max_bytes: int,
+        names: Names,
     ) -> None:
         self.engine = engine
+        self.max_bytes = max_bytes
+        self.names = names
         self.report = report
         self.progress = progress
         self.total = total
@@ -120,7 +175,7 @@ class _Migration:
             plan.mark_ledgered(connection, originals)
             # End the read transaction: on PostgreSQL creating a month partition must not wait for it.
             connection.rollback()
-            parsed = [f for f in originals if f.status is None and read.parse(f, data[id(f)])]
+            parsed = [f for f in originals if f.status is None and read.parse(f, data[id(f)], self.names)]
             data.clear()
             candidates, validated = read.validate(parsed, self.report.started_at)
             for group in plan.groups(candidates, DEFAULT_BATCH_RESULTS):
@@ -141,7 +196,7 @@ class _Migration:
         files: list[PendingFile] = []
         data: dict[int, bytes] = {}  # id(file) -> its bytes, until parsed
         for item in found:
-            f, raw = read.read_file(item, keep_bytes=self.keep_bytes)
+            f, raw = read.read_file(item, keep_bytes=self.keep_bytes, max_bytes=self.max_bytes)
             files.append(f)
             if raw is not None:
                 data[id(f)] = raw

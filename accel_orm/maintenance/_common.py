@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from sqlalchemy import Connection, Engine, Table, func, select
 
 from accel_orm.db import database_of, translate_errors
@@ -94,7 +95,14 @@ def duckdb_raw(engine: Engine) -> Iterator[tuple[Connection, Any]]:
     retry. DuckDB errors raised by raw statements are turned into :class:`DatabaseError` naming the file.
     """
     with translate_errors(engine), engine.connect() as connection:
-        yield connection, connection.connection.driver_connection
+        try:
+            yield connection, connection.connection.driver_connection
+        except duckdb.FatalException:
+            # DuckDB invalidated the database (e.g. the disk filled during a checkpoint). Rolling back on it fails
+            # again, and the pool would log that second failure as a 20-line traceback before the real error:
+            # drop the connection instead of returning it.
+            connection.invalidate()
+            raise
 
 
 def duckdb_catalog_tables(raw: Any, catalog: str) -> list[str]:

@@ -15,7 +15,9 @@ Why it is safe to re-run and to interrupt:
    selection that is later deleted (DuckDB: the whole job runs on one connection holding the file lock;
    PostgreSQL: one REPEATABLE READ transaction per month whose partition is locked against inserts first).
 2. Parquet is written to ``<to_dir>/.staging-<run>/``, read back and counted per month, and only then moved
-   into place file by file (each file has a run-unique name, so nothing is ever overwritten).
+   into place file by file (each file has a run-unique name, so nothing is ever overwritten). The staging name
+   carries the run's PID: the next run removes staging folders of runs that were killed (see
+   :mod:`accel_orm.leftovers`), never one of a run still going.
 3. Every captured row is then looked up in the archive by its key (id, time, model, hardware); only if all are
    there are they deleted, children first, in the same transaction. Rows already in the archive from an
    interrupted earlier run are not written twice, just deleted: re-running never duplicates Parquet rows.
@@ -65,6 +67,7 @@ from sqlalchemy.sql.expression import ClauseElement, ColumnElement, Executable
 
 from accel_orm.db import database_of, translate_errors
 from accel_orm.errors import DatabaseError
+from accel_orm.leftovers import owner_tag, remove_stale
 from accel_orm.maintenance._common import (
     Progress,
     duckdb_raw,
@@ -98,6 +101,7 @@ class ArchiveReport:
     files: list[Path] = field(default_factory=list)
     partitions_dropped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    leftovers_removed: list[str] = field(default_factory=list)  # stale staging folders of killed runs
     seconds: float = 0.0
 
     @property
@@ -110,6 +114,7 @@ class ArchiveReport:
 
     def lines(self) -> list[str]:
         lines = [f"Archived {self.database} to {self.archive_dir}: months before {self.before:%Y-%m}"]
+        lines += [f"  {removed}" for removed in self.leftovers_removed]
         if not self.months:
             return [*lines, "  nothing to archive"]
         lines.append(f"  months: {', '.join(self.months)}")
@@ -148,6 +153,8 @@ def archive(
     before = month_start((now or utc_now()) - timedelta(days=older_than_days))
     result = ArchiveReport(database=database_of(engine).describe(), archive_dir=directory, before=before)
     run = f"{utc_now():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    # Staging folders of runs that were killed (their PID is gone); a live run's folder is left alone.
+    result.leftovers_removed = [removed.describe() for removed in remove_stale(sorted(directory.glob(".staging-*")))]
     if is_duckdb(engine):
         _archive_duckdb(engine, directory, before, run, result, progress)
     else:
@@ -214,7 +221,7 @@ class _ParquetMover:
         self.duck = duck
         self.directory = directory
         self.run = run
-        self.staging = directory / f".staging-{run}"
+        self.staging = directory / f".staging-{owner_tag()}{run}"
         self.progress = progress
 
     def export(self, source: Table, temp: str) -> tuple[int, int, list[Path]]:

@@ -27,6 +27,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from sqlalchemy import Engine, func, select, text
 
 from accel_orm.db import database_of, translate_errors
 from accel_orm.errors import DatabaseError
+from accel_orm.leftovers import Leftover, owner_tag, remove_stale
 from accel_orm.maintenance._common import (
     Progress,
     duckdb_catalog_counts,
@@ -96,13 +98,25 @@ def optimize(engine: Engine, *, full: bool = False, progress: Progress | None = 
     return result
 
 
+def stale_compaction_leftovers(path: Path) -> list[Path]:
+    """Temporary files of earlier compactions of ``path`` (live or killed; :mod:`accel_orm.leftovers` decides)."""
+    return sorted(
+        candidate
+        for marker in ("compact-", "pre-optimize-")
+        for candidate in path.parent.glob(f".{path.name}.{marker}*")
+    )
+
+
 def _optimize_duckdb(engine: Engine, progress: Progress | None) -> OptimizeReport:
     path = require_duckdb_file(engine, "optimize")
-    compact = path.with_name(f".{path.name}.compact-{uuid.uuid4().hex[:8]}")
-    keep = path.with_name(f".{path.name}.pre-optimize-{uuid.uuid4().hex[:8]}")
+    compact = path.with_name(f".{path.name}.compact-{owner_tag()}{uuid.uuid4().hex[:8]}")
+    keep = path.with_name(f".{path.name}.pre-optimize-{owner_tag()}{uuid.uuid4().hex[:8]}")
     result = OptimizeReport(database=database_of(engine).describe(), engine="duckdb", size_before=None, size_after=None)
     try:
-        with duckdb_raw(engine) as (_connection, raw):
+        with _clean_disk_full_error(path), duckdb_raw(engine) as (_connection, raw):
+            # Holding the file's lock: no other compaction of it can be copying now; one that is past its copy
+            # (reopening) still owns its files, and remove_stale keeps files of live processes.
+            _note_removed(result, remove_stale(stale_compaction_leftovers(path)))
             raw.execute("CHECKPOINT")  # the size to beat includes everything the WAL held
             result.size_before = file_size(path)
             catalog = raw.execute("SELECT current_database()").fetchone()[0]
@@ -126,6 +140,24 @@ def _optimize_duckdb(engine: Engine, progress: Progress | None) -> OptimizeRepor
                 leftover.unlink()
     result.size_after = file_size(path)
     return result
+
+
+def _note_removed(result: OptimizeReport, removed: list[Leftover]) -> None:
+    result.actions += [leftover.describe() for leftover in removed]
+
+
+@contextlib.contextmanager
+def _clean_disk_full_error(path: Path) -> Iterator[None]:
+    """A full disk is an error a person can act on: say so in one line, with what to do."""
+    try:
+        yield
+    except DatabaseError as error:
+        if "No space left on device" not in str(error):
+            raise
+        raise DatabaseError(
+            f"not enough disk space to optimize {path}: {error}. Compaction writes a copy of the live data next to "
+            f"the file; free space in {path.parent} and run it again. The original database is intact."
+        ) from None
 
 
 def _reopen_and_analyze(engine: Engine, path: Path, keep: Path) -> dict[str, int]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, DateTime, Select, func
 
+from accel_orm.defaults import COMPARISON_BATCH_SIZE
 from accel_orm.metrics import Metric, get_metric
 from accel_orm.models import HardwarePlatform, Model, PerformanceResult
 from accel_orm.queries._common import (
@@ -58,8 +59,10 @@ def performance(
 
 
 @cached_statement
-def model_comparison(hardware_type: str, batch_size: int | None = 1) -> Select:
-    """How the models compare on one hardware type (``batch_size=None`` pools every batch size).
+def model_comparison(hardware_type: str, batch_size: int | None = COMPARISON_BATCH_SIZE) -> Select:
+    """How the models compare on one hardware type at one batch size (default :mod:`accel_orm.defaults`: 1).
+
+    ``batch_size=None`` pools every batch size.
 
     Result columns: ``model_name, model_family, avg_throughput, avg_latency_ms, avg_memory_mb, avg_power_watts,
     n`` (n = measurements averaged). Fastest first.
@@ -74,8 +77,10 @@ def model_comparison(hardware_type: str, batch_size: int | None = 1) -> Select:
 
 
 @cached_statement
-def hardware_comparison(model_name: str, batch_size: int | None = 1) -> Select:
-    """How one model runs on each hardware platform (``batch_size=None`` pools every batch size).
+def hardware_comparison(model_name: str, batch_size: int | None = COMPARISON_BATCH_SIZE) -> Select:
+    """How one model runs on each hardware platform at one batch size (default :mod:`accel_orm.defaults`: 1).
+
+    ``batch_size=None`` pools every batch size.
 
     Result columns: ``hardware_type, device_name, avg_throughput, avg_latency_ms, avg_memory_mb,
     avg_power_watts, n``. Fastest first.

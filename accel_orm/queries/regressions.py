@@ -19,6 +19,7 @@ from typing import cast
 from sqlalchemy import ColumnElement, Double, Select, and_, case, false, func, or_, select, true
 from sqlalchemy.sql.selectable import CTE
 
+from accel_orm import defaults
 from accel_orm.metrics import Metric, get_metric
 from accel_orm.models import HardwarePlatform, Model, PerformanceResult
 from accel_orm.queries._common import (
@@ -82,18 +83,18 @@ _SIGNALS: dict[str, Callable[[CTE, ColumnElement[float], float], ColumnElement[b
     "mean": _mean_signal,
     "zscore": _zscore_signal,
 }
-REGRESSION_METHODS: tuple[str, ...] = tuple(_SIGNALS)
-"""Accepted ``method`` values of :func:`regressions`."""
+REGRESSION_METHODS: tuple[str, ...] = defaults.REGRESSION_METHODS
+"""Accepted ``method`` values of :func:`regressions` (listed in :mod:`accel_orm.defaults`, one signal each)."""
 
 
 def regressions(
     metric: str | Metric = "throughput",
-    window_days: float = 7,
-    threshold_pct: float = 5.0,
+    window_days: float = defaults.REGRESSION_WINDOW_DAYS,
+    threshold_pct: float = defaults.REGRESSION_THRESHOLD_PCT,
     as_of: datetime | None = None,
-    min_samples: int = 3,
-    method: str = "mean",
-    z_threshold: float = 3.0,
+    min_samples: int = defaults.REGRESSION_MIN_SAMPLES,
+    method: str = defaults.REGRESSION_METHOD,
+    z_threshold: float = defaults.REGRESSION_Z_THRESHOLD,
     model_name: str | None = None,
     hardware_type: str | None = None,
     include_simulated: bool = False,
@@ -107,6 +108,7 @@ def regressions(
     ``z_threshold`` previous-window standard deviations, so a noisy pair with a large percentage but no real shift
     is not flagged. ``model_name`` / ``hardware_type`` narrow the scan itself (cheaper than filtering the result).
     Simulated results (``is_simulated``) are excluded unless ``include_simulated``.
+    The defaults (``method="zscore"``, 7 days, 5 %) are :mod:`accel_orm.defaults`, shared with the CLI and reports.
 
     Result columns: ``model_name, hardware_type, device_name, batch_size, sequence_length, precision, test_case,
     current, previous``

@@ -16,7 +16,7 @@ from typing import Any, cast
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from accel_orm import queries
+from accel_orm import defaults, queries
 from accel_orm.db import database_of
 from accel_orm.frames import compatibility_frame, to_frame
 from accel_orm.metrics import Metric, get_metric
@@ -266,7 +266,7 @@ def _regressions_frame(
     metric: str,
     window_days: float,
     threshold_pct: float,
-    method: str = "zscore",
+    method: str = defaults.REGRESSION_METHOD,
     include_simulated: bool = False,
     as_of: datetime | None = None,
 ) -> pd.DataFrame:
@@ -286,20 +286,21 @@ def regressions_section(
     engine: Engine,
     *,
     metric: str = "throughput",
-    window_days: float = 7,
-    threshold_pct: float = 5.0,
-    method: str = "zscore",
+    window_days: float = defaults.REGRESSION_WINDOW_DAYS,
+    threshold_pct: float = defaults.REGRESSION_THRESHOLD_PCT,
+    method: str = defaults.REGRESSION_METHOD,
     include_simulated: bool = False,
     as_of: datetime | None = None,
 ) -> Section:
     definition = get_metric(metric)
     frame = _regressions_frame(engine, metric, window_days, threshold_pct, method, include_simulated, as_of)
     direction = "higher" if definition.higher_is_better else "lower"
+    noise = " and beyond the noise of the previous window (z-score)" if method == "zscore" else " (plain means)"
     text = (
         f"{definition.label} ({direction} is better) over the last {window_days:g} days against the {window_days:g} "
         f"days before, per model, hardware, batch size, sequence length, precision and test case (simulated "
         f"results {'included' if include_simulated else 'excluded'}); flagged when worse by more than "
-        f"{threshold_pct:g}% and ({method}) beyond the noise of the previous window."
+        f"{threshold_pct:g}%{noise}."
     )
     if frame.empty:
         text += " No regressions found."
@@ -334,8 +335,7 @@ def performance_report(engine: Engine, *, model: str | None = None, hardware_typ
         )
     ]
     if model is not None:
-        comparison = to_frame(queries.hardware_comparison(model, batch_size=None), engine)
-        sections.insert(0, hardware_comparison_section(model, comparison, "throughput"))
+        sections.insert(0, compare_hardware(engine, model))
     title = "Performance report" + (f": {model}" if model else "") + (f" on {hardware_type}" if hardware_type else "")
     return Report(title=title, sections=sections)
 
@@ -348,8 +348,37 @@ _COMPARISON_COLUMNS = {
 }
 
 
-def hardware_comparison_section(model: str, frame: pd.DataFrame, metric: str) -> Section:
+def compare_hardware(
+    engine: Engine,
+    model: str,
+    *,
+    metric: str = "throughput",
+    batch_size: int | None = defaults.COMPARISON_BATCH_SIZE,
+) -> Section:
+    """One model across hardware platforms at one batch size (the default of :mod:`accel_orm.defaults`)."""
+    frame = to_frame(queries.hardware_comparison(model, batch_size=batch_size), engine)
+    return hardware_comparison_section(model, frame, metric, batch_size=batch_size)
+
+
+def compare_models(
+    engine: Engine, hardware_type: str, *, batch_size: int | None = defaults.COMPARISON_BATCH_SIZE
+) -> Section:
+    """Every model on one hardware type at one batch size, fastest first."""
+    frame = to_frame(queries.model_comparison(hardware_type, batch_size=batch_size), engine)
+    shown = defaults.describe_batch_size(batch_size)
+    return Section(
+        f"Model comparison on {hardware_type} ({shown})",
+        frame=frame,
+        text=f"Averages per model at {shown}; n is the number of measurements averaged.",
+    )
+
+
+def hardware_comparison_section(
+    model: str, frame: pd.DataFrame, metric: str, *, batch_size: int | None = defaults.COMPARISON_BATCH_SIZE
+) -> Section:
+    """The table and bar chart of a hardware comparison ``frame`` measured at ``batch_size`` (said in both)."""
     definition = get_metric(metric)
+    shown = defaults.describe_batch_size(batch_size)
     column = _COMPARISON_COLUMNS.get(metric, "avg_throughput")
     labelled = frame.assign(
         platform=[
@@ -361,14 +390,15 @@ def hardware_comparison_section(model: str, frame: pd.DataFrame, metric: str) ->
         labelled,
         value_column=column,
         label_column="platform",
-        title=f"{model}: {definition.label} by hardware",
+        title=f"{model}: {definition.label} by hardware ({shown})",
         unit=definition.unit,
     )
     return Section(
-        f"{model} across hardware",
+        f"{model} across hardware ({shown})",
         frame=frame,
+        text=f"Averages per hardware platform at {shown}; n is the number of measurements averaged.",
         chart_png=chart,
-        chart_alt=f"Bar chart of {definition.label} of {model} per hardware platform",
+        chart_alt=f"Bar chart of {definition.label} of {model} per hardware platform at {shown}",
     )
 
 

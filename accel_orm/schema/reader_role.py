@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Engine, func, select
 
 from accel_orm.db import connection_scope
+from accel_orm.defaults import DEFAULT_READER_ROLE
 from accel_orm.errors import SqlConfinementError
-from accel_orm.sandbox import DEFAULT_READER_ROLE, check_reader_role_name, role_privileges, session_user
+from accel_orm.sandbox import check_reader_role_name, role_privileges, session_user
 
 
 @dataclass

@@ -11,8 +11,8 @@ import matplotlib.image
 import pytest
 
 from accel_orm import BenchmarkDBQuery, ReadOnlyViolationError, TestResultsDBHandler
+from accel_orm.defaults import DEFAULT_READER_ROLE
 from accel_orm.demo_data import generate_history
-from accel_orm.sandbox import DEFAULT_READER_ROLE
 from tests.conftest import ReaderRoleMaker
 
 XSS = "<script>alert(1)</script>"

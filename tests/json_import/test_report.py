@@ -62,9 +62,10 @@ def test_summary_is_short_and_has_the_counts(engine: Engine, results_dir: Path) 
     report = migrate_json(engine, [results_dir])
 
     summary = report.summary()
-    assert len(summary.splitlines()) == 1
-    assert summary.startswith("42 file(s): 23 imported (138 result(s)), 0 already imported, ")
-    assert "19 skipped, 0 failed in " in summary
+    counts, duplicates = summary.splitlines()  # the counts, then the names the real files spell two ways
+    assert counts.startswith("42 file(s): 23 imported (138 result(s)), 0 already imported, ")
+    assert "19 skipped, 0 failed in " in counts
+    assert duplicates.startswith("3 likely duplicate name(s): bert ~ bert-base-uncased; bert ~ prajjwal1/bert-tiny; ")
 
     again = migrate_json(engine, [results_dir], dry_run=True)
     assert again.summary().startswith("dry run, nothing written: 42 file(s): 0 would import (0 result(s)), 23 already")

@@ -38,7 +38,7 @@ def test_limit(loaded: Engine) -> None:
 
 
 def test_subquery_in_another_select(loaded: Engine) -> None:
-    sub = regressions(as_of=AS_OF).subquery("r")
+    sub = regressions(as_of=AS_OF, method="mean").subquery("r")
     stmt = (
         select(sub.c.hardware_type, func.count().label("regressions"))
         .where(sub.c.is_regression)

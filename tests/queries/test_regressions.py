@@ -28,7 +28,7 @@ def flagged(stmt, engine: Engine) -> set[tuple[str, str, int]]:
 
 
 def test_mean_method_values_for_every_key(loaded: Engine) -> None:
-    result = by_key(regressions(as_of=AS_OF), loaded)
+    result = by_key(regressions(as_of=AS_OF, method="mean"), loaded)
     expected = {
         # key: (current, previous, percent_change, current_n, previous_n, previous_std, z_score, is_regression)
         ("bert-base", "cpu", 1): (60.0, 50.0, 20.0, 4, 4, 0.0, None, False),
@@ -162,7 +162,7 @@ def test_default_as_of_is_now(loaded: Engine) -> None:
 
 
 def test_only_regressions_by_composition(loaded: Engine) -> None:
-    stmt = regressions(as_of=AS_OF)
+    stmt = regressions(as_of=AS_OF, method="mean")
     only = stmt.where(stmt.selected_columns.is_regression)
     assert {(r["model_name"], r["hardware_type"]) for r in rows(only, loaded)} == {
         ("bert-base", "cuda"),
@@ -175,7 +175,7 @@ def test_only_regressions_by_composition(loaded: Engine) -> None:
     ("kwargs", "message"),
     [
         ({"metric": "speed"}, "unknown metric 'speed'.*throughput"),
-        ({"method": "ttest"}, "unknown method 'ttest'.*mean, zscore"),
+        ({"method": "ttest"}, "unknown method 'ttest'.*zscore, mean"),
         ({"window_days": 0}, "window_days must be positive"),
         ({"min_samples": 0}, "min_samples must be at least 1"),
     ],

@@ -1,9 +1,10 @@
 """PNG charts for reports, drawn with matplotlib's object API (``matplotlib.figure.Figure``, no pyplot).
 
 Avoiding pyplot keeps this module headless and thread-safe: there is no global "current figure", no GUI backend
-is ever selected, and figures are garbage-collected instead of accumulating in pyplot's registry. Every function
-returns PNG bytes and never raises on an empty frame: it draws a "No data" placeholder instead, so one empty
-query does not break the whole morning report.
+is ever selected, and figures are garbage-collected instead of accumulating in pyplot's registry. Each chart is
+two functions: ``*_figure`` draws and returns the ``Figure`` (what tests inspect: bars, lines, labels, values) and
+the PNG function encodes it. Neither raises on an empty frame: it draws a "No data" placeholder instead, so one
+empty query does not break the whole morning report.
 
 Readability rules applied everywhere: titles and axis labels with units, an Okabe–Ito colour-blind-safe palette
 (plus distinct markers, so lines also survive grey-scale printing), figure size that grows with the number of
@@ -183,6 +184,11 @@ def _to_png(fig: Figure) -> bytes:
 
 def no_data_chart(title: str, message: str = "No data") -> bytes:
     """A small placeholder image used when a frame is empty, so a report section still shows *why* it is blank."""
+    return _to_png(no_data_figure(title, message))
+
+
+def no_data_figure(title: str, message: str = "No data") -> Figure:
+    """The figure behind :func:`no_data_chart`."""
     fig = _new_figure(7, 2.4)
     ax = fig.add_subplot()
     ax.set_axis_off()
@@ -198,7 +204,7 @@ def no_data_chart(title: str, message: str = "No data") -> bytes:
         color=_MUTED,
         transform=ax.transAxes,
     )
-    return _to_png(fig)
+    return fig
 
 
 def _require_columns(df: pd.DataFrame, columns: Sequence[str]) -> None:
@@ -214,7 +220,7 @@ def _require_columns(df: pd.DataFrame, columns: Sequence[str]) -> None:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def hardware_comparison_chart(
+def hardware_comparison_figure(
     df: pd.DataFrame,
     *,
     value_column: str,
@@ -222,7 +228,7 @@ def hardware_comparison_chart(
     title: str,
     unit: str,
     value_label: str | None = None,
-) -> bytes:
+) -> Figure:
     """Horizontal bar chart of one metric per hardware type, largest at the top, each bar labelled with its value.
 
     Horizontal bars keep long labels horizontal and readable; the figure grows by about 0.4 in per bar. When a
@@ -231,11 +237,11 @@ def hardware_comparison_chart(
     """
     _require_columns(df, [label_column, value_column])
     if df.empty or label_column not in df.columns:
-        return no_data_chart(title)
+        return no_data_figure(title)
     values = pd.to_numeric(df[value_column], errors="coerce")
     data = pd.DataFrame({"label": df[label_column].astype(str), "value": values}).dropna(subset=["value"])
     if data.empty:
-        return no_data_chart(title)
+        return no_data_figure(title)
     aggregated = data["label"].duplicated().any()
     series = data.groupby("label", sort=False)["value"].mean().sort_values(ascending=True)
 
@@ -268,7 +274,7 @@ def hardware_comparison_chart(
     ax.set_xlabel(_axis_label(name, unit), fontsize=10, color=_TEXT_COLOUR)
     ax.set_ylabel(_pretty(label_column), fontsize=10, color=_TEXT_COLOUR)
     _set_title(fig, ax, title, width)
-    return _to_png(fig)
+    return fig
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -298,7 +304,7 @@ def _as_x_axis(values: pd.Series) -> tuple[pd.Series, str, bool]:
     return converted.dt.tz_localize(None), "datetime", False
 
 
-def throughput_trend_chart(
+def throughput_trend_figure(
     df: pd.DataFrame,
     *,
     x: str = "bucket",
@@ -308,7 +314,7 @@ def throughput_trend_chart(
     unit: str,
     y_label: str | None = None,
     log_scale: bool | None = None,
-) -> bytes:
+) -> Figure:
     """Line chart of ``y`` over ``x``, one line (colour + marker) per value of ``series``.
 
     Dates on the x axis use matplotlib's concise formatter, which never repeats the year/month on every tick and so
@@ -321,7 +327,7 @@ def throughput_trend_chart(
     needed = [x, y] + ([series] if series else [])
     _require_columns(df, needed)
     if df.empty or any(c not in df.columns for c in needed):
-        return no_data_chart(title)
+        return no_data_figure(title)
     xs, kind, in_utc = _as_x_axis(df[x])
     data = pd.DataFrame(
         {
@@ -331,7 +337,7 @@ def throughput_trend_chart(
         }
     ).dropna(subset=["x"])
     if data["y"].notna().sum() == 0:
-        return no_data_chart(title)
+        return no_data_figure(title)
 
     categories: list[str] = []
     if kind == "category":
@@ -403,7 +409,7 @@ def throughput_trend_chart(
     if series:
         _side_legend(ax, _pretty(series), x_anchor=1.01).get_title().set_fontweight("bold")
     _set_title(fig, ax, title, width)
-    return _to_png(fig)
+    return fig
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -426,13 +432,13 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
 
 
-def compatibility_heatmap(
+def compatibility_heatmap_figure(
     df: pd.DataFrame,
     *,
     row_label: str = "model_name",
     title: str,
     annotate: bool | None = None,
-) -> bytes:
+) -> Figure:
     """Grid of models (rows) × hardware types (columns) coloured by compatibility.
 
     ``df`` is wide: a ``row_label`` column (or, if absent, the index) plus one column per hardware type. Cells may
@@ -451,7 +457,7 @@ def compatibility_heatmap(
         labels = [str(v) for v in df.index]
         grid = df
     if grid.empty or len(grid.columns) == 0:
-        return no_data_chart(title)
+        return no_data_figure(title)
 
     cells = grid.to_numpy(dtype=object)
     present = [v for v in cells.ravel() if _level_of(v) != "missing"]
@@ -537,7 +543,7 @@ def compatibility_heatmap(
     ax.set_xlabel("Hardware type", fontsize=10, color=_TEXT_COLOUR, labelpad=8)
     ax.set_ylabel(_pretty(row_label) if row_label in df.columns else "", fontsize=10, color=_TEXT_COLOUR)
     _set_title(fig, ax, title, width)
-    return _to_png(fig)
+    return fig
 
 
 def _ink_for(rgb: Sequence[float]) -> str:
@@ -549,3 +555,23 @@ def _ink_for(rgb: Sequence[float]) -> str:
     r, g, b = (channel(float(v)) for v in rgb[:3])
     luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
     return "#000000" if luminance > 0.179 else "#ffffff"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# PNG entry points: each draws its figure (testable: series, labels, values) and encodes it
+# --------------------------------------------------------------------------------------------------------------
+
+
+def hardware_comparison_chart(df: pd.DataFrame, **options: Any) -> bytes:
+    """PNG of :func:`hardware_comparison_figure` (same arguments)."""
+    return _to_png(hardware_comparison_figure(df, **options))
+
+
+def throughput_trend_chart(df: pd.DataFrame, **options: Any) -> bytes:
+    """PNG of :func:`throughput_trend_figure` (same arguments)."""
+    return _to_png(throughput_trend_figure(df, **options))
+
+
+def compatibility_heatmap(df: pd.DataFrame, **options: Any) -> bytes:
+    """PNG of :func:`compatibility_heatmap_figure` (same arguments)."""
+    return _to_png(compatibility_heatmap_figure(df, **options))

@@ -7,6 +7,8 @@ and ``<script>`` would be swallowed by GitHub's HTML sanitiser and silently disa
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from accel_orm.metrics import get_metric
@@ -20,7 +22,9 @@ from accel_orm.reports.render._format import (
     prepare_frame,
 )
 
-# Backslash first, so the backslashes added for the other characters are not escaped again.
+# Backslash first, so the backslashes added for the other characters are not escaped again. Brackets: no
+# ``[x](javascript:...)`` link, ``![i](...)`` image or ``[x][ref]`` reference can form; ``<``: no ``<scheme:...>``
+# autolink (nor HTML).
 _ESCAPES = (
     ("\\", "\\\\"),
     ("|", "\\|"),
@@ -28,13 +32,28 @@ _ESCAPES = (
     (">", "\\>"),
     ("`", "\\`"),
     ("*", "\\*"),
+    ("[", "\\["),
+    ("]", "\\]"),
+)
+# GitHub also links bare ``https://...`` and ``www.`` text (its autolink extension); an escape inside each breaks
+# the pattern and renders as the same text. (It links bare e-mail addresses as ``mailto:`` whatever is escaped:
+# harmless, and left alone.)
+_BARE_AUTOLINKS = (
+    (re.compile(r"://"), r"\://"),
+    (re.compile(r"(?i)\b(www)\."), r"\1\."),
 )
 
 
 def escape_cell(text: str) -> str:
-    """Make ``text`` safe inside one GFM table cell: escape markup, turn line breaks into ``<br>``."""
+    """Make ``text`` safe inside one GFM table cell: escape markup, turn line breaks into ``<br>``.
+
+    Data never becomes a link, an image or HTML: cell values come from result files and databases that anyone
+    may have written to (a model named ``[docs](javascript:...)`` must show as that text, not as a live link).
+    """
     for raw, escaped in _ESCAPES:
         text = text.replace(raw, escaped)
+    for pattern, escaped in _BARE_AUTOLINKS:
+        text = pattern.sub(escaped, text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     return text.replace("\n", "<br>")
 

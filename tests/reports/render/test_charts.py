@@ -10,6 +10,7 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
 
 from accel_orm.reports.render import charts
 
@@ -54,8 +55,49 @@ def heat() -> pd.DataFrame:
     return frame
 
 
-def test_bar_chart(bars: pd.DataFrame) -> None:
+def _bars_of(fig: Figure) -> dict[str, float]:
+    """Bar label -> bar length, read off the drawn axes (tick labels are the bars' labels, bottom to top)."""
+    (ax,) = fig.axes
+    labels = [tick.get_text() for tick in ax.get_yticklabels()]
+    return dict(zip(labels, [bar.get_width() for bar in ax.patches], strict=True))
+
+
+def test_bar_chart_draws_one_bar_per_platform_largest_on_top(bars: pd.DataFrame) -> None:
+    fig = charts.hardware_comparison_figure(bars, value_column="throughput", title="Throughput", unit="items/s")
+    (ax,) = fig.axes
+    drawn = _bars_of(fig)
+    assert drawn == dict(zip(HARDWARE, [42, 2350, 1810, 640, 210, 380, 155, 96.5], strict=True))
+    assert list(drawn) == ["cpu", "firefox", "chrome", "openvino", "qnn", "mps", "rocm", "cuda"]  # ascending
+    assert [text.get_text() for text in ax.texts] == ["42.0", "96.5", "155", "210", "380", "640", "1,810", "2,350"]
+    assert ax.get_title(loc="left") == "Throughput"
+    assert ax.get_xlabel() == "Throughput (items/s)"
+    assert ax.get_ylabel() == "Hardware type"
     _decode(charts.hardware_comparison_chart(bars, value_column="throughput", title="Throughput", unit="items/s"))
+
+
+def test_bar_chart_title_says_the_batch_size_it_shows() -> None:
+    from accel_orm.reports.build import hardware_comparison_section
+
+    frame = pd.DataFrame(
+        {
+            "hardware_type": ["cpu", "cuda"],
+            "device_name": [None, "A100"],
+            "avg_throughput": [10.0, 90.0],
+        }
+    )
+    section = hardware_comparison_section("bert", frame, "throughput", batch_size=8)
+    assert section.heading == "bert across hardware (batch size 8)"
+    fig = charts.hardware_comparison_figure(
+        frame.assign(platform=["cpu", "cuda (A100)"]),
+        value_column="avg_throughput",
+        label_column="platform",
+        title="bert: Throughput by hardware (batch size 8)",
+        unit="items/s",
+    )
+    assert fig.axes[0].get_title(loc="left") == "bert: Throughput by hardware (batch size 8)"
+    assert _bars_of(fig) == {"cpu": 10.0, "cuda (A100)": 90.0}
+    pooled = hardware_comparison_section("bert", frame, "throughput", batch_size=None)
+    assert pooled.heading == "bert across hardware (all batch sizes pooled)"
 
 
 def test_bar_chart_grows_with_bars(bars: pd.DataFrame) -> None:
@@ -67,10 +109,28 @@ def test_bar_chart_grows_with_bars(bars: pd.DataFrame) -> None:
 
 def test_bar_chart_aggregates_duplicates_and_handles_negatives() -> None:
     frame = pd.DataFrame({"hardware_type": ["cpu", "cpu", "cuda"], "delta": [-5.0, -3.0, 12.0]})
-    _decode(charts.hardware_comparison_chart(frame, value_column="delta", title="Change", unit="%"))
+    fig = charts.hardware_comparison_figure(frame, value_column="delta", title="Change", unit="%")
+    assert _bars_of(fig) == {"cpu": -4.0, "cuda": 12.0}  # the mean of the two cpu rows
+    (ax,) = fig.axes
+    assert ax.get_xlabel() == "Mean delta (%)"
+    low, high = ax.get_xlim()
+    assert low < -4.0 and high > 12.0  # both bars and their labels fit
 
 
-def test_trend_chart(trend: pd.DataFrame) -> None:
+def test_trend_chart_draws_one_line_per_hardware_with_its_values(trend: pd.DataFrame) -> None:
+    fig = charts.throughput_trend_figure(trend, title="Trend", unit="items/s")
+    ax = fig.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
+    assert set(lines) == set(HARDWARE)
+    legend = ax.get_legend()
+    assert legend is not None and {t.get_text() for t in legend.get_texts()} == set(HARDWARE)
+    for hardware, line in lines.items():
+        expected = trend[trend.hardware_type == hardware].sort_values("bucket")
+        assert np.allclose(np.asarray(line.get_ydata(), dtype=float), expected["value"].to_numpy())
+        assert len(line.get_xdata()) == 30
+    assert ax.get_title(loc="left") == "Trend"
+    assert ax.get_ylabel() == "Throughput (items/s), log scale"  # values span 40..2300: log scale
+    assert ax.get_xlabel() == "Date"
     _decode(charts.throughput_trend_chart(trend, title="Trend", unit="items/s"))
 
 
@@ -85,6 +145,25 @@ def test_trend_chart_variants(trend: pd.DataFrame) -> None:
     _decode(charts.throughput_trend_chart(single, series=None, title="one line", unit="items/s"))
     many = pd.concat([trend.assign(hardware_type=trend.hardware_type + s) for s in ("", "-fp16")])
     _decode(charts.throughput_trend_chart(many, title="16 series", unit="items/s"))
+
+
+def test_heatmap_cells_rows_and_columns_are_the_data() -> None:
+    frame = pd.DataFrame({"model_name": ["bert", "t5"], "cpu": ["supported", "unsupported"], "cuda": ["limited", None]})
+    fig = charts.compatibility_heatmap_figure(frame, title="Matrix")
+    ax = fig.axes[0]
+    (image,) = ax.images
+    # Levels index charts._LEVELS: supported 0, limited 1, unsupported 2, missing 4.
+    assert np.asarray(image.get_array()).tolist() == [[0.0, 1.0], [2.0, 4.0]]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["bert", "t5"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["cpu", "cuda"]
+    assert [t.get_text() for t in ax.texts] == ["✓", "~", "✗", "–"]  # colour is never the only cue
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {
+        "✓  Supported",
+        "~  Limited",
+        "✗  Unsupported",
+        "–  No data",
+    }
+    assert ax.get_title(loc="left") == "Matrix"
 
 
 @pytest.mark.parametrize("kind", ["strings", "numbers", "booleans", "synonyms"])
@@ -130,11 +209,17 @@ def test_heatmap_scales_with_rows(heat: pd.DataFrame) -> None:
     ids=["no-columns", "no-rows", "all-missing"],
 )
 def test_empty_frames_render_placeholder(frame: pd.DataFrame) -> None:
+    grid = frame.drop(columns=[c for c in frame.columns if c != "model_name"])
+    for fig in (
+        charts.hardware_comparison_figure(frame, value_column="throughput", title="t", unit="u"),
+        charts.throughput_trend_figure(frame, title="t", unit="u"),
+        charts.compatibility_heatmap_figure(grid, title="t"),
+    ):
+        (ax,) = fig.axes
+        assert "No data" in [text.get_text() for text in ax.texts]
+        assert not ax.patches and not ax.get_lines() and not ax.images  # nothing pretends to be data
     _decode(charts.hardware_comparison_chart(frame, value_column="throughput", title="t", unit="u"))
-    _decode(charts.throughput_trend_chart(frame, title="t", unit="u"))
-    _decode(
-        charts.compatibility_heatmap(frame.drop(columns=[c for c in frame.columns if c != "model_name"]), title="t")
-    )
+    _decode(charts.compatibility_heatmap(grid, title="t"))
 
 
 def test_missing_column_is_a_clear_error(bars: pd.DataFrame) -> None:

@@ -143,3 +143,39 @@ def test_leftover_integer_index_is_dropped_but_named_index_kept() -> None:
     assert _cells(frame_to_markdown(filtered).splitlines()[0]) == ["hw", "v"]
     named = filtered.rename_axis("run_id")
     assert _cells(frame_to_markdown(named).splitlines()[0]) == ["run_id", "hw", "v"]
+
+
+LINKY_VALUES = [
+    "[docs](javascript:alert(1))",
+    "![pixel](https://evil.example/track.png)",
+    "<https://evil.example/autolink>",
+    "<javascript:alert(2)>",
+    "https://evil.example/bare",
+    "www.evil.example",
+    "[ref][1]",
+    "[1]: javascript:alert(3)",
+]
+
+
+def _rendered_by_github(markdown: str) -> str:
+    """The HTML GitHub would make of ``markdown`` (cmark-gfm, with its table and autolink extensions)."""
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
+
+    return cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+
+
+@pytest.mark.parametrize("value", LINKY_VALUES)
+def test_cell_values_never_become_links_or_images(value: str) -> None:
+    frame = pd.DataFrame({"model_name": [value], "hardware_type": [value]})
+    html = _rendered_by_github(render_markdown(Report(title=value, sections=[Section(value, frame=frame)])))
+    assert "<a " not in html and "<img" not in html
+    # ...and the value still reads as itself (escapes render away), in the title, the heading and the cells.
+    shown = html.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+    assert shown.count(value) == 4, html
+
+
+def test_link_syntax_in_a_reference_definition_row_stays_text() -> None:
+    frame = pd.DataFrame({"note": ["[x]", "[x]: https://evil.example"]})
+    html = _rendered_by_github(frame_to_markdown(frame) + "\n[x]: https://evil.example\n")
+    assert "<a " not in html
