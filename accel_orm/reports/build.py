@@ -456,7 +456,7 @@ def summary_report(engine: Engine, *, windows: ChangeWindows | None = None) -> R
                     metric=metric,
                     window_days=windows.window_days,
                     threshold_pct=windows.threshold_pct,
-                    method=windows.method,
+                    method=windows.method if windows.method != CHANGEPOINT else defaults.REGRESSION_METHOD,
                     as_of=windows.as_of,
                 ),
                 folded=True,

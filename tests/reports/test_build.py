@@ -39,8 +39,10 @@ def _planted(direction: str) -> set[tuple[str, str, str | None]]:
     return {key for key, factor in injected_changes().items() if (factor < 1) == (direction == "regression")}
 
 
-def test_detect_changes_finds_the_planted_changes_in_both_directions(demo: Engine) -> None:
-    changes = detect_changes(demo, windows=ChangeWindows(as_of=END))
+@pytest.mark.parametrize("method", ["changepoint", "zscore"])
+def test_detect_changes_finds_the_planted_changes_in_both_directions(demo: Engine, method: str) -> None:
+    windows = ChangeWindows(as_of=END, method=method)
+    changes = detect_changes(demo, windows=windows)
     assert tuple(changes.columns) == CHANGE_COLUMNS
     for direction in ("regression", "improvement"):
         found = changes[changes["direction"] == direction]
@@ -63,8 +65,11 @@ def test_detect_changes_finds_the_planted_changes_in_both_directions(demo: Engin
     assert (changes["after"] - changes["before"]).div(changes["before"]).mul(100).round(6).tolist() == changes[
         "percent_change"
     ].round(6).tolist()
-    assert set(changes["method"]) == {"zscore"}
-    assert (changes["change_timestamp"] == pd.Timestamp(ChangeWindows(as_of=END).current_start)).all()
+    assert set(changes["method"]) == {method}
+    if method == "zscore":  # the window rule dates a change at the window's start
+        assert (changes["change_timestamp"] == pd.Timestamp(windows.current_start)).all()
+    else:  # the detector dates it at the first measurement after the step, inside the window
+        assert changes["change_timestamp"].between(pd.Timestamp(windows.current_start), pd.Timestamp(END)).all()
 
 
 def test_series_points_hold_exactly_one_comparability_key(demo: Engine) -> None:
