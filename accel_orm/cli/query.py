@@ -135,8 +135,19 @@ def _limited(report: Report, limit: int | None) -> Report:
 
 
 def _found_regressions(args: argparse.Namespace, report: Report) -> bool:
-    """``--regressions --fail-on-regression``: the section's table holds only regressions."""
-    return bool(args.regressions) and any(s.frame is not None and len(s.frame) for s in report.sections)
+    """``--regressions --fail-on-regression``: the section's table holds only regressions; acknowledged ones (the
+    change detector marks them) were accepted by the team and do not fail the gate."""
+    if not args.regressions:
+        return False
+    for section in report.sections:
+        frame = section.frame
+        if frame is None:
+            continue
+        if "acknowledged" in frame.columns:
+            frame = frame[~frame["acknowledged"].astype(bool)]
+        if len(frame):
+            return True
+    return False
 
 
 def cmd_query(args: argparse.Namespace) -> int:

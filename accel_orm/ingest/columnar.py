@@ -202,9 +202,12 @@ def _fields(keys: _Keys, fields: dict[str, Field], prefix: str) -> dict[str, lis
         if key not in values:
             if spec.required:
                 raise _NotClean
-            columns[spec.column] = [None] * len(keys.dicts)
+            columns[spec.column] = [spec.default] * len(keys.dicts)
             continue
-        columns[spec.column] = _checked(values[key], spec, prefix + key)
+        checked = _checked(values[key], spec, prefix + key)
+        if spec.default is not None and None in checked:
+            checked = [spec.default if value is None else value for value in checked]
+        columns[spec.column] = checked
     return columns
 
 
@@ -288,4 +291,5 @@ def flatten_clean_chunk(items: Sequence[Any], *, now: datetime) -> ResultBatch |
         performance=sections["performance"],
         power=sections["power_metrics"],
         compatibility=sections["compatibility"],
+        run=sections["run"],
     )

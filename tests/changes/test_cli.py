@@ -95,6 +95,20 @@ def test_ack_list_unack(accel_orm: Runner, demo_db: Path, tmp_path: Path) -> Non
     assert not any(r["acknowledged"] for r in _changes(accel_orm, demo_db))
 
 
+def test_an_acknowledged_regression_no_longer_fails_the_gate(
+    accel_orm: Runner, demo_db: Path, tmp_path: Path
+) -> None:
+    demo_db = Path(shutil.copy(demo_db, tmp_path / "gate.duckdb"))
+    gate = ("--db", demo_db, "query", "--regressions", "--method", "changepoint", "--fail-on-regression")
+    assert accel_orm(*gate).returncode == 3  # the planted regressions fail it
+    for row in _changes(accel_orm, demo_db, "--regressions-only"):
+        done = accel_orm("--db", demo_db, "changes", "ack", str(row["change_id"]), "--reason", "accepted")
+        assert done.returncode == 0, done.stderr
+    passed = accel_orm(*gate)
+    assert passed.returncode == 0, passed.stderr
+    assert "whisper-tiny" in passed.stdout  # still listed (acknowledged), just no longer failing
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

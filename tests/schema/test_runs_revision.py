@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, inspect, text
@@ -158,10 +159,14 @@ LATER_TOOLS_SQL = (
 )
 
 
-def test_later_tools_queries_run_on_an_upgraded_database(engine_at_0003: Engine, db_url: str) -> None:
+def test_later_tools_queries_run_on_an_upgraded_database(
+    engine_at_0003: Engine, db_url: str, make_reader_role: Any
+) -> None:
     from accel_orm.frames import run_read_only_sql
 
     upgrade.upgrade(engine_at_0003)
-    frames = [run_read_only_sql(db_url, sql) for sql in LATER_TOOLS_SQL]
+    # Hand-written SQL on PostgreSQL runs as a reader role (accel-orm db create-reader-role).
+    role = make_reader_role(db_url) if db_url.startswith("postgresql") else "accel_orm_reader"
+    frames = [run_read_only_sql(db_url, sql, reader_role=role) for sql in LATER_TOOLS_SQL]
     assert [len(frame) for frame in frames] == [4, 1, 4, 1, 0]
     assert frames[1].iloc[0]["compatible"] == 1  # 'limited' counts as compatible, 'unsupported' does not
