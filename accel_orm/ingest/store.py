@@ -18,10 +18,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
-from sqlalchemy import Connection, Engine, or_
+from sqlalchemy import Connection, Engine, Table, or_
 from sqlalchemy.dialects.postgresql import Insert as PGInsert
 
 from accel_orm.db import translate_errors
@@ -228,14 +228,14 @@ def write_batch(
     test_columns: dict[str, Any] = {"id": test_ids, "model_id": models, "hardware_id": hardware, **batch.test}
     if run_ids is not None:
         test_columns["run_id"] = run_ids
-    writer.write(connection, TestResult.__table__, test_columns)
+    writer.write(connection, cast(Table, TestResult.__table__), test_columns)
     timestamps = batch.test["timestamp"]
     for section, table in ((batch.performance, PerformanceResult), (batch.power, PowerMetric)):
         if section.rows:
             columns = _linked(section, timestamps, test_ids, models, hardware, run_ids)
             if table is PerformanceResult:
                 _inherit_simulation(columns, section, batch.test)
-            writer.write(connection, table.__table__, columns)
+            writer.write(connection, cast(Table, table.__table__), columns)
     report.performance_rows += len(batch.performance.rows)
     report.power_rows += len(batch.power.rows)
     report.compatibility_rows += _upsert_compatibility(
@@ -255,7 +255,7 @@ def _linked(
     """A sub-dict's columns plus the ids of its test result, model, hardware and run; its time defaults to the
     test's."""
     rows = np.asarray(section.rows, dtype=np.int64)
-    columns = dict(section.columns)
+    columns: dict[str, Any] = dict(section.columns)
     columns["test_timestamp"] = [
         moment if moment is not None else timestamps[row]
         for moment, row in zip(columns["test_timestamp"], section.rows, strict=True)
@@ -302,7 +302,7 @@ def _upsert_compatibility(
     columns["is_compatible"] = [
         None if status is None else status in COMPATIBLE_STATUSES for status in columns["compatibility_status"]
     ]
-    writer.write(connection, HardwareCompatibility.__table__, columns, on_conflict=_newer_verdict_wins)
+    writer.write(connection, cast(Table, HardwareCompatibility.__table__), columns, on_conflict=_newer_verdict_wins)
     return len(positions)
 
 

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BigInteger
 
@@ -293,7 +293,8 @@ def _as_utc(value: Any) -> datetime | None:
             return None
     if isinstance(value, datetime):
         return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
-    if kind is not bool and isinstance(value, numbers.Real) and _EPOCH_RANGE[0] <= value <= _EPOCH_RANGE[1]:
+    # Compared as the Real it is (a float() of a huge int would overflow); typed as float for the checker.
+    if kind is not bool and isinstance(value, numbers.Real) and _EPOCH_RANGE[0] <= cast(float, value) <= _EPOCH_RANGE[1]:
         return datetime.fromtimestamp(float(value), UTC).replace(tzinfo=None)
     return None
 

@@ -87,6 +87,7 @@ def test_json_is_a_flat_array_of_rows(compared: RunComparison) -> None:
 def test_markdown_puts_regressions_first(compared: RunComparison) -> None:
     text = to_markdown(compared)
     rows = [line for line in text.splitlines() if line.startswith("| ")]
-    table = [line for line in rows if "model_name" not in line and "---" not in line]
+    header, separator, *table = rows
+    assert header.startswith("| Model ") and "---" in separator  # human column headers, then the rows
     assert table[0].startswith("| bert ")
     assert "1 regression in 3 compared key(s)" in text
