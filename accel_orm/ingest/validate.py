@@ -294,7 +294,8 @@ def _as_utc(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
     # Compared as the Real it is (a float() of a huge int would overflow); typed as float for the checker.
-    if kind is not bool and isinstance(value, numbers.Real) and _EPOCH_RANGE[0] <= cast(float, value) <= _EPOCH_RANGE[1]:
+    low, high = _EPOCH_RANGE
+    if kind is not bool and isinstance(value, numbers.Real) and low <= cast(float, value) <= high:
         return datetime.fromtimestamp(float(value), UTC).replace(tzinfo=None)
     return None
 
