@@ -195,7 +195,9 @@ def _changepoint_changes(engine: Engine, metric: Metric, windows: ChangeWindows)
     found = found[~found["acknowledged"] & (found["timestamp"] <= pd.Timestamp(windows.as_of))]
     if found.empty:
         return pd.DataFrame(columns=list(CHANGE_COLUMNS))
-    commits = found["git_commit"].where(found["git_commit"].notna(), found["run_id"].astype(object))
+    # A short commit (10 hex digits, as git prints them) identifies the run; the run id where no commit is known.
+    short = found["git_commit"].map(lambda commit: commit[:10] if isinstance(commit, str) else None)
+    commits = short.where(short.notna(), found["run_id"].map(lambda run: None if pd.isna(run) else f"run {run}"))
     return found.assign(
         z_score=float("nan"),
         change_timestamp=found["timestamp"],
