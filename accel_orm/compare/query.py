@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Double, Select, case, false, func, literal, select
 
 from accel_orm.metrics import Metric, get_metric
-from accel_orm.models import HardwarePlatform, Model, PerformanceResult
-from accel_orm.queries._common import COMPARABILITY_KEY, comparable_rows, mean, named_cte, nonzero
+from accel_orm.models import PerformanceResult
+from accel_orm.queries._common import COMPARABILITY_KEY, by_key_names, comparable_rows, mean, named_cte, nonzero
 
 SIDES = ("baseline", "contender")
 
@@ -78,32 +78,12 @@ def comparison(
     side_columns = [
         stats.c[f"{side}{suffix}"] for side in SIDES for suffix in ("_n", "_results_stddev", "_row_stddev", "_rounds")
     ]
-    return (
-        select(
-            Model.model_name,
-            HardwarePlatform.hardware_type,
-            HardwarePlatform.device_name,
-            stats.c.batch_size,
-            stats.c.sequence_length,
-            stats.c.precision,
-            stats.c.test_case,
-            literal(chosen.name).label("metric"),
-            stats.c.baseline,
-            stats.c.contender,
-            percent_change.label("percent_change"),
-            func.coalesce(percent_change > threshold_pct, false()).label("exceeds_threshold"),
-            *side_columns,
-        )
-        .select_from(stats)
-        .join(Model, Model.model_id == stats.c.model_id)
-        .join(HardwarePlatform, HardwarePlatform.hardware_id == stats.c.hardware_id)
-        .order_by(
-            Model.model_name,
-            HardwarePlatform.hardware_type,
-            HardwarePlatform.device_name,
-            stats.c.batch_size,
-            stats.c.sequence_length,
-            stats.c.precision,
-            stats.c.test_case,
-        )
+    return by_key_names(
+        stats,
+        literal(chosen.name).label("metric"),
+        stats.c.baseline,
+        stats.c.contender,
+        percent_change.label("percent_change"),
+        func.coalesce(percent_change > threshold_pct, false()).label("exceeds_threshold"),
+        *side_columns,
     )

@@ -76,6 +76,27 @@ COMPARABILITY_KEY_NAMES = (
 )
 
 
+def by_key_names(stats: CTE, *columns: Any) -> Select:
+    """``SELECT <key by name>, columns FROM stats`` joined to models and hardware, ordered by the key.
+
+    ``stats`` is a per-key aggregate (grouped by :data:`COMPARABILITY_KEY`); the result leads with
+    :data:`COMPARABILITY_KEY_NAMES` (model and hardware resolved to names), as every comparison reports them.
+    """
+    key = (
+        Model.model_name,
+        HardwarePlatform.hardware_type,
+        HardwarePlatform.device_name,
+        *(stats.c[column.key] for column in COMPARABILITY_KEY[2:]),
+    )
+    return (
+        select(*key, *columns)
+        .select_from(stats)
+        .join(Model, Model.model_id == stats.c.model_id)
+        .join(HardwarePlatform, HardwarePlatform.hardware_id == stats.c.hardware_id)
+        .order_by(*key)
+    )
+
+
 def comparable_rows(include_simulated: bool = False) -> list[ColumnElement[bool]]:
     """Filters every comparison applies: simulated results are left out unless asked for (NULL counts as real)."""
     return [] if include_simulated else [PerformanceResult.is_simulated.is_not(True)]

@@ -24,6 +24,7 @@ from accel_orm.metrics import Metric, get_metric
 from accel_orm.models import HardwarePlatform, Model, PerformanceResult
 from accel_orm.queries._common import (
     COMPARABILITY_KEY,
+    by_key_names,
     cached_statement,
     comparable_rows,
     mean,
@@ -168,36 +169,16 @@ def _regressions(
         percent_change * chosen.worse_sign > threshold_pct,
         signal(stats, z_score, z_threshold),
     )
-    return (
-        select(
-            Model.model_name,
-            HardwarePlatform.hardware_type,
-            HardwarePlatform.device_name,
-            stats.c.batch_size,
-            stats.c.sequence_length,
-            stats.c.precision,
-            stats.c.test_case,
-            stats.c.current,
-            stats.c.previous,
-            percent_change.label("percent_change"),
-            stats.c.current_n,
-            stats.c.previous_n,
-            stats.c.previous_std,
-            z_score.label("z_score"),
-            func.coalesce(is_regression, false()).label("is_regression"),
-        )
-        .select_from(stats)
-        .join(Model, Model.model_id == stats.c.model_id)
-        .join(HardwarePlatform, HardwarePlatform.hardware_id == stats.c.hardware_id)
-        .order_by(
-            Model.model_name,
-            HardwarePlatform.hardware_type,
-            HardwarePlatform.device_name,
-            stats.c.batch_size,
-            stats.c.sequence_length,
-            stats.c.precision,
-            stats.c.test_case,
-        )
+    return by_key_names(
+        stats,
+        stats.c.current,
+        stats.c.previous,
+        percent_change.label("percent_change"),
+        stats.c.current_n,
+        stats.c.previous_n,
+        stats.c.previous_std,
+        z_score.label("z_score"),
+        func.coalesce(is_regression, false()).label("is_regression"),
     )
 
 
