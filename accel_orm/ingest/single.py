@@ -12,7 +12,7 @@ it whenever it lets go of the file.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -20,7 +20,7 @@ import numpy as np
 from sqlalchemy import Connection, Table
 
 from accel_orm.errors import InvalidResultError
-from accel_orm.ingest.dimensions import HARDWARE, MODELS, resolve_dimensions
+from accel_orm.ingest.dimensions import KnownDimensions, resolve_dimensions
 from accel_orm.ingest.validate import ResultBatch, SectionColumns, validate_chunk_per_item
 from accel_orm.ingest.writers import TEST_ID_SEQUENCE, DuckDBWriter
 from accel_orm.models import PerformanceResult, PowerMetric, TestResult
@@ -42,14 +42,13 @@ class SingleResultWriter:
     """Writes one validated result per call inside the caller's transaction (DuckDB)."""
 
     def __init__(self) -> None:
-        self._model_ids: dict[Hashable, tuple[int, dict[str, Any]]] = {}
-        self._hardware_ids: dict[Hashable, tuple[int, dict[str, Any]]] = {}
+        self._known = KnownDimensions()
         self._statements: dict[tuple[str, tuple[str, ...]], str] = {}
 
     def forget(self) -> None:
-        """Drop remembered dimension ids (another process may change the database once we let go of it)."""
-        self._model_ids.clear()
-        self._hardware_ids.clear()
+        """Drop remembered dimension ids: after a rollback, and when we let go of the file (another process may
+        change the database then)."""
+        self._known.forget()
 
     def validate(self, result: dict[str, Any]) -> ResultBatch:
         checked = validate_chunk_per_item([result], 0)
@@ -104,30 +103,5 @@ class SingleResultWriter:
         return row
 
     def _dimension_ids(self, connection: Connection, batch: ResultBatch) -> tuple[int, int]:
-        model_key = MODELS.keys_of_batch(batch.model)[0]
-        hardware_key = HARDWARE.keys_of_batch(batch.hardware)[0]
-        model_facts = {name: values[0] for name, values in batch.model.items()}
-        hardware_facts = {name: values[0] for name, values in batch.hardware.items()}
-        known_model = self._model_ids.get(model_key)
-        known_hardware = self._hardware_ids.get(hardware_key)
-        if _covers(known_model, model_facts) and _covers(known_hardware, hardware_facts):
-            assert known_model is not None and known_hardware is not None
-            return known_model[0], known_hardware[0]
-        model_ids, hardware_ids, _ = resolve_dimensions(connection, batch.model, batch.hardware)
-        self._model_ids[model_key] = (model_ids[0], _merged(known_model, model_facts))
-        self._hardware_ids[hardware_key] = (hardware_ids[0], _merged(known_hardware, hardware_facts))
+        model_ids, hardware_ids, _ = resolve_dimensions(connection, batch.model, batch.hardware, self._known)
         return model_ids[0], hardware_ids[0]
-
-
-def _covers(known: tuple[int, dict[str, Any]] | None, facts: dict[str, Any]) -> bool:
-    """True when every fact the result brings is one we already passed to the dimension code for this row."""
-    if known is None:
-        return False
-    seen = known[1]
-    return all(value is None or seen.get(name) is not None for name, value in facts.items())
-
-
-def _merged(known: tuple[int, dict[str, Any]] | None, facts: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(known[1]) if known is not None else {}
-    merged.update({name: value for name, value in facts.items() if value is not None})
-    return merged

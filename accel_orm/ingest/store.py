@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import Insert as PGInsert
 
 from accel_orm.db import translate_errors
 from accel_orm.errors import InvalidResultError
-from accel_orm.ingest.dimensions import resolve_dimensions
+from accel_orm.ingest.dimensions import KnownDimensions, resolve_dimensions
 from accel_orm.ingest.validate import ResultBatch, SectionColumns, validate_chunk
 from accel_orm.ingest.writers import FactWriter, writer_for
 from accel_orm.models import COMPATIBLE_STATUSES, HardwareCompatibility, PerformanceResult, PowerMetric, TestResult
@@ -126,6 +126,7 @@ def store_results(
         runs = RunResolver(describe_environment() if run is None else run)
     with translate_errors(engine.url), _connection_for(engine, connection) as connection:
         writer = writer_for(connection)
+        known = KnownDimensions()  # models and hardware resolved by earlier chunks of this call
         wrote_in_transaction = False
         transaction = connection.begin()
         try:
@@ -140,7 +141,7 @@ def store_results(
                     continue  # keep reading, so the error lists every problem; nothing will be written
                 if len(batch):
                     _prepare_partitions(engine, connection, batch, in_transaction=wrote_in_transaction)
-                    write_batch(connection, writer, batch, report, runs)
+                    write_batch(connection, writer, batch, report, runs, known)
                     wrote_in_transaction = True
                 if not atomic and wrote_in_transaction:
                     transaction.commit()
@@ -214,11 +215,12 @@ def write_batch(
     batch: ResultBatch,
     report: StoreReport,
     runs: RunResolver | None = None,
+    known: KnownDimensions | None = None,
 ) -> None:
     """Write one validated batch inside the caller's transaction (the half of ``store_results`` that others reuse,
     e.g. the JSON migration, which commits its ledger rows in the same transaction). Without ``runs`` only items
-    with a ``"run"`` sub-dict get a run."""
-    model_ids, hardware_ids, counts = resolve_dimensions(connection, batch.model, batch.hardware)
+    with a ``"run"`` sub-dict get a run. ``known``: models and hardware resolved earlier in this transaction."""
+    model_ids, hardware_ids, counts = resolve_dimensions(connection, batch.model, batch.hardware, known)
     report.models_created += counts.models_created
     report.hardware_created += counts.hardware_created
     models = np.asarray(model_ids, dtype=np.int64)

@@ -12,7 +12,7 @@ of the result they belong to without a round trip per row.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import duckdb
@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-from sqlalchemy import Connection, Select, Table, func, select
+from sqlalchemy import Connection, Row, Select, Table, func, select
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 from sqlalchemy.dialects.postgresql import Insert as PGInsert
@@ -31,7 +31,7 @@ from accel_orm.schema.arrow import arrow_type
 
 TEST_ID_SEQUENCE = TestResult.__table__.c.id.default  # the Sequence("test_results_id_seq") on the model
 
-Columns = dict[str, Sequence[Any] | np.ndarray]
+Columns = Mapping[str, Sequence[Any] | np.ndarray]
 # Turns a plain INSERT into an upsert (``ON CONFLICT ...``); written with PostgreSQL's insert construct, which
 # DuckDB understands too.
 ConflictClause = Callable[[PGInsert], PGInsert]
@@ -55,25 +55,43 @@ class DuckDBWriter:
     def write(
         self, connection: Connection, table: Table, columns: Columns, on_conflict: ConflictClause | None = None
     ) -> None:
-        arrow = arrow_table(table, columns)
-        view = f"accel_orm_incoming_{table.name}"
-        raw: Any = connection.connection.driver_connection
-        raw.register(view, arrow)
-        try:
-            names = list(columns)
-            source: Select = select(*[sa_column(name) for name in names]).select_from(sa_table(view))
-            target = names
-            if table.name == "test_results" and "test_date" not in columns:
-                # test_date ('YYYY-MM-DD') is derived from the timestamp; DuckDB formats it faster than Python.
-                source = source.add_columns(func.strftime(sa_column("timestamp"), "%Y-%m-%d"))
-                target = [*names, "test_date"]
-            statement = pg_insert(table).from_select(target, source)
-            connection.execute(on_conflict(statement) if on_conflict else statement)
-        finally:
-            # After a failed INSERT DuckDB refuses everything until rollback, unregistering included; the view
-            # dies with the connection anyway, and the INSERT's own error is the one worth raising.
-            with contextlib.suppress(duckdb.Error):
-                raw.unregister(view)
+        duckdb_insert(connection, table, columns, on_conflict=on_conflict)
+
+
+def duckdb_insert(
+    connection: Connection,
+    table: Table,
+    columns: Columns,
+    *,
+    on_conflict: ConflictClause | None = None,
+    returning: Sequence[Any] = (),
+) -> Sequence[Row[Any]]:
+    """``INSERT ... SELECT`` of ``columns`` (registered as one Arrow table) into ``table``; the ``returning``
+    columns of the inserted rows, if any were asked for."""
+    arrow = arrow_table(table, columns)
+    view = f"accel_orm_incoming_{table.name}"
+    raw: Any = connection.connection.driver_connection
+    raw.register(view, arrow)
+    try:
+        names = list(columns)
+        source: Select = select(*[sa_column(name) for name in names]).select_from(sa_table(view))
+        target = names
+        if table.name == "test_results" and "test_date" not in columns:
+            # test_date ('YYYY-MM-DD') is derived from the timestamp; DuckDB formats it faster than Python.
+            source = source.add_columns(func.strftime(sa_column("timestamp"), "%Y-%m-%d"))
+            target = [*names, "test_date"]
+        statement = pg_insert(table).from_select(target, source)
+        if on_conflict is not None:
+            statement = on_conflict(statement)
+        if returning:
+            return connection.execute(statement.returning(*returning)).all()
+        connection.execute(statement)
+        return []
+    finally:
+        # After a failed INSERT DuckDB refuses everything until rollback, unregistering included; the view
+        # dies with the connection anyway, and the INSERT's own error is the one worth raising.
+        with contextlib.suppress(duckdb.Error):
+            raw.unregister(view)
 
 
 class PostgresWriter:

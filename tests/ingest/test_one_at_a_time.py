@@ -156,3 +156,31 @@ def test_one_at_a_time_fills_model_facts_later_without_overwriting(duckdb_path: 
         families = session.execute(select(Model.model_name, Model.model_family)).all()
     engine.dispose()
     assert families == [("bert", "text_embedding")]
+
+
+def test_a_call_that_rolls_back_leaves_no_remembered_model_behind(
+    duckdb_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The handler remembers model ids between calls; a call whose transaction rolled back after creating a model
+    must not leave that (now non-existent) id behind for the next call."""
+    from accel_orm.ingest.single import SingleResultWriter
+
+    with TestResultsDBHandler(db_path=duckdb_path) as handler:
+        handler.store_test_result(result(0))  # records the run, so later calls take the one-at-a-time path
+        real_section_row = SingleResultWriter._section_row
+
+        def fail_after_the_model_was_created(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            raise OSError("disk went away")
+
+        monkeypatch.setattr(SingleResultWriter, "_section_row", staticmethod(fail_after_the_model_was_created))
+        with pytest.raises(OSError, match="disk went away"):
+            handler.store_test_result(result(1, model_name="brand-new"))
+        monkeypatch.setattr(SingleResultWriter, "_section_row", staticmethod(real_section_row))
+        handler.store_test_result(result(2, model_name="brand-new"))
+    engine = get_engine(duckdb_path)
+    with session_scope(engine) as session:
+        stored = session.execute(
+            select(Model.model_name).join(TestResult, TestResult.model_id == Model.model_id).order_by(TestResult.id)
+        ).scalars()
+        assert list(stored) == ["model-0", "brand-new"]
+    engine.dispose()
