@@ -94,6 +94,8 @@ class RunResolver:
         if not batch.run.rows and not has_default:
             return None
         timestamps = batch.test["timestamp"]
+        if not batch.run.rows and len(batch):
+            return self._default_ids(connection, batch, writer, timestamps)
         ids: list[int | None] = [None] * len(batch)
         wanted: dict[RunKey, tuple[dict[str, Any], datetime]] = {}  # new runs: facts, earliest result time
         keyed: list[tuple[int, RunKey]] = []
@@ -123,6 +125,22 @@ class RunResolver:
             ids[row] = self.known[key]
         self.used.update(run_id for run_id in ids if run_id is not None)
         return ids
+
+    def _default_ids(
+        self, connection: Connection, batch: ResultBatch, writer: FactWriter, timestamps: list[datetime]
+    ) -> list[int | None]:
+        """The common case, no item names its run: every item gets the default run (no per-item work)."""
+        run_id = self.default_id
+        if run_id is not None:
+            self._check_recorded(connection, batch, dict.fromkeys(range(len(batch)), run_id))
+        else:
+            key = cast(RunKey, self.default_key)
+            wanted: dict[RunKey, tuple[dict[str, Any], datetime]] = {}
+            _want(wanted, self.known, key, self.default_facts or {}, min(timestamps))
+            self._create(connection, writer, wanted)
+            run_id = self.known[key]
+        self.used.add(run_id)
+        return [run_id] * len(batch)
 
     def _check_recorded(self, connection: Connection, batch: ResultBatch, referenced: dict[int, int]) -> None:
         """Every referenced run id must exist (on DuckDB nothing else would stop an orphan)."""
