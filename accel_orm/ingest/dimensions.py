@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, literal_column, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from accel_orm.ingest.writers import duckdb_insert
@@ -26,6 +26,8 @@ from accel_orm.timestamps import utc_now
 # An arbitrary fixed key: serialises creation of dimension rows among PostgreSQL writers.
 _DIMENSIONS_LOCK_KEY = 0x616363656C5F646D
 _LOOKUP_CHUNK = 2000
+# Up to this many new rows a bound INSERT beats registering an Arrow table (measured: 1 row 1 ms vs 3 ms).
+_BOUND_INSERT_MAX_ROWS = 8
 
 
 @dataclass
@@ -143,11 +145,14 @@ class _Dimension:
             statement = pg_insert(self.table).on_conflict_do_nothing(index_elements=self.conflict_target())
             connection.execute(statement, values)
             return {}
-        # One Arrow-backed INSERT ... RETURNING: a many-row VALUES statement costs SQLAlchemy more to compile
-        # than DuckDB takes to insert (measured: 200 models 47 ms vs 3 ms).
-        columns: dict[str, list[Any]] = {name: [row[name] for row in values] for name in values[0]}
         returning = [self.table.c[self.id_column], *(self.table.c[name] for name in self.key_columns)]
-        inserted = duckdb_insert(connection, self.table, columns, returning=returning)
+        if len(values) <= _BOUND_INSERT_MAX_ROWS:
+            inserted = connection.execute(insert(self.table).values(values).returning(*returning)).all()
+        else:
+            # One Arrow-backed INSERT ... RETURNING: a many-row VALUES statement costs SQLAlchemy more to compile
+            # than DuckDB takes to insert (measured: 200 models 47 ms vs 3 ms).
+            columns: dict[str, list[Any]] = {name: [row[name] for row in values] for name in values[0]}
+            inserted = duckdb_insert(connection, self.table, columns, returning=returning)
         return {self.key_of_row(row): row[0] for row in inserted}
 
     def _fill_blanks(
