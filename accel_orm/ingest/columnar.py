@@ -53,6 +53,8 @@ _RANGES = {
     Kind.NUMBER: (-_MAX, _MAX),
     Kind.SCORE: (0.0, 1.0),
 }
+# Sections whose numeric columns only the fact writers read: they get them as Arrow arrays.
+_ARROW_SECTIONS = frozenset({"performance", "power_metrics"})
 _FALLBACK_ERRORS = (pa.ArrowException, OverflowError, UnicodeError, TypeError, ValueError)
 
 
@@ -122,30 +124,30 @@ def _mapped(values: list[Any], mapping: dict[str, str]) -> list[Any]:
     return [None if value is None else mapping[value] for value in values]
 
 
-def _check_numbers(values: list[Any], low: float, high: float) -> list[Any]:
+def _check_numbers(values: list[Any], low: float, high: float) -> pa.Array:
     if not _types(values) <= _NUMBER_TYPES:
         raise _NotClean
     array = pa.array(values, type=pa.float64())  # ints beyond 64 bits raise: the per-item checker takes them
     if array.null_count == len(array):
-        return values
+        return array
     if pc.any(pc.is_nan(array)).as_py():
         raise _NotClean
     bounds = pc.min_max(array)
     if not (low <= bounds["min"].as_py() and bounds["max"].as_py() <= high):
         raise _NotClean
-    return values
+    return array
 
 
-def _check_counts(values: list[Any], path: str) -> list[Any]:
+def _check_counts(values: list[Any], path: str) -> pa.Array:
     if not _types(values) <= {int, _NONE}:
         raise _NotClean
     array = pa.array(values, type=pa.int64())
     if array.null_count == len(array):
-        return values
+        return array
     bounds = pc.min_max(array)
     if not (bounds["min"].as_py() >= 0 and bounds["max"].as_py() <= count_maximum(path)):
         raise _NotClean
-    return values
+    return array
 
 
 def _check_times(values: list[Any]) -> list[Any]:
@@ -166,7 +168,8 @@ def _check_times(values: list[Any]) -> list[Any]:
     ]
 
 
-def _checked(values: list[Any], spec: Field, path: str) -> list[Any]:
+def _checked(values: list[Any], spec: Field, path: str, *, arrays: bool) -> list[Any] | pa.Array:
+    """The field's stored values; with ``arrays``, numbers as the Arrow array they were checked on."""
     kind = spec.kind
     if kind is Kind.TEXT or kind is Kind.PRECISIONS:
         _check_text_values(values, required=spec.required)
@@ -177,9 +180,11 @@ def _checked(values: list[Any], spec: Field, path: str) -> list[Any]:
     if spec.required:
         raise _NotClean  # only text fields are required today; anything else gets the per-item rules
     if kind in _RANGES:
-        return _check_numbers(values, *_RANGES[kind])
+        array = _check_numbers(values, *_RANGES[kind])
+        return array if arrays else values
     if kind is Kind.COUNT:
-        return _check_counts(values, path)
+        array = _check_counts(values, path)
+        return array if arrays else values
     if kind is Kind.FLAG:
         if not _types(values) <= {bool, _NONE}:
             raise _NotClean
@@ -195,16 +200,18 @@ def _checked(values: list[Any], spec: Field, path: str) -> list[Any]:
     raise _NotClean  # pragma: no cover - a Kind without a fast rule
 
 
-def _fields(keys: _Keys, fields: dict[str, Field], prefix: str) -> dict[str, list[Any]]:
+def _fields(
+    keys: _Keys, fields: dict[str, Field], prefix: str, *, arrays: bool = False
+) -> dict[str, list[Any] | pa.Array]:
     values = keys.columns([key for key in fields if key in keys])
-    columns: dict[str, list[Any]] = {}
+    columns: dict[str, list[Any] | pa.Array] = {}
     for key, spec in fields.items():
         if key not in values:
             if spec.required:
                 raise _NotClean
             columns[spec.column] = [spec.default] * len(keys.dicts)
             continue
-        checked = _checked(values[key], spec, prefix + key)
+        checked = _checked(values[key], spec, prefix + key, arrays=arrays)
         if spec.default is not None and None in checked:
             checked = [spec.default if value is None else value for value in checked]
         columns[spec.column] = checked
@@ -230,7 +237,8 @@ def _sections(keys: _Keys) -> tuple[dict[str, SectionColumns], dict[int, Any]]:
                 unknown = sub.keys() - fields.keys()
                 if unknown:
                     extras.setdefault(row, {})[f"{name}_extra"] = {key: sub[key] for key in sorted(unknown)}
-        sections[name] = SectionColumns(rows=rows, columns=_fields(sub_keys, fields, f"{name}."))
+        arrays = name in _ARROW_SECTIONS
+        sections[name] = SectionColumns(rows=rows, columns=_fields(sub_keys, fields, f"{name}.", arrays=arrays))
     return sections, extras
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import pyarrow as pa
 from sqlalchemy import BigInteger
 
 from accel_orm.ingest.fields import (
@@ -104,7 +105,9 @@ class ResultBatch:
 @dataclass
 class SectionColumns:
     rows: list[int] = field(default_factory=list)  # indexes into the batch's kept items
-    columns: dict[str, list[Any]] = field(default_factory=dict)
+    # The columnar fast path hands numeric columns of the performance and power sections over as the Arrow
+    # arrays it checked them on, so the writers need not convert them again.
+    columns: dict[str, list[Any] | pa.Array] = field(default_factory=dict)
 
 
 @dataclass
@@ -530,6 +533,12 @@ def validate_chunk_per_item(items: Sequence[Any], offset: int, *, now: datetime 
     return ValidatedChunk(batch=batch, problems={offset + i: messages for i, messages in problems.items()})
 
 
+def _take(values: list[Any] | pa.Array, positions: list[int]) -> list[Any] | pa.Array:
+    if isinstance(values, pa.Array):
+        return values.take(pa.array(positions, type=pa.int64()))
+    return [values[p] for p in positions]
+
+
 def _without(batch: ResultBatch, rejected: set[int]) -> ResultBatch:
     """The batch minus the rejected item positions (section rows re-indexed to the kept items)."""
     keep = [i for i in range(len(batch)) if i not in rejected]
@@ -540,9 +549,10 @@ def _without(batch: ResultBatch, rejected: set[int]) -> ResultBatch:
 
     def take_section(section: SectionColumns) -> SectionColumns:
         kept = [(position, row) for position, row in enumerate(section.rows) if row in new_index]
+        positions = [p for p, _ in kept]
         return SectionColumns(
             rows=[new_index[row] for _, row in kept],
-            columns={name: [values[p] for p, _ in kept] for name, values in section.columns.items()},
+            columns={name: _take(values, positions) for name, values in section.columns.items()},
         )
 
     return ResultBatch(

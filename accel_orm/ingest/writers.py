@@ -31,7 +31,7 @@ from accel_orm.schema.arrow import arrow_type
 
 TEST_ID_SEQUENCE = TestResult.__table__.c.id.default  # the Sequence("test_results_id_seq") on the model
 
-Columns = Mapping[str, Sequence[Any] | np.ndarray]
+Columns = Mapping[str, Sequence[Any] | np.ndarray | pa.Array]
 # Turns a plain INSERT into an upsert (``ON CONFLICT ...``); written with PostgreSQL's insert construct, which
 # DuckDB understands too.
 ConflictClause = Callable[[PGInsert], PGInsert]
@@ -129,7 +129,13 @@ _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
 
 def arrow_table(table: Table, columns: Columns) -> pa.Table:
     """The columns as an Arrow table typed like ``table``'s columns."""
-    return pa.table({name: pa.array(values, type=arrow_type(table.c[name].type)) for name, values in columns.items()})
+    return pa.table({name: _arrow_array(values, arrow_type(table.c[name].type)) for name, values in columns.items()})
+
+
+def _arrow_array(values: Sequence[Any] | np.ndarray | pa.Array, arrow: pa.DataType) -> pa.Array:
+    if isinstance(values, pa.Array):  # checked by the columnar validator, range included: a safe cast
+        return values if values.type == arrow else values.cast(arrow)
+    return pa.array(values, type=arrow)
 
 
 def _as_lists(columns: Columns) -> list[Sequence[Any]]:

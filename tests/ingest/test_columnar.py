@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accel_orm.ingest.columnar import flatten_clean_chunk
 from accel_orm.ingest.fields import SECTIONS, TOP_LEVEL_FIELDS
-from accel_orm.ingest.validate import validate_chunk, validate_chunk_per_item
+from accel_orm.ingest.validate import ResultBatch, SectionColumns, validate_chunk, validate_chunk_per_item
 
 NOW = datetime(2026, 1, 2, 3, 4, 5)
 
@@ -109,8 +111,32 @@ def test_fast_path_agrees_with_the_per_item_checker(items: list[dict[str, Any]])
     for part in ("performance", "power", "compatibility"):
         fast_section, slow_section = getattr(fast, part), getattr(slow.batch, part)
         assert fast_section.rows == slow_section.rows
-        for name, values in fast_section.columns.items():
-            assert all(map(_same, values, slow_section.columns[name])), (part, name)
+        for name, (values, slow_values) in _as_stored(fast_section, slow_section).items():
+            assert all(map(_same, values, slow_values)), (part, name)
+
+
+def _assert_same_batch(fast: ResultBatch, slow: ResultBatch, context: Any = None) -> None:
+    """Equal batches, the sections' Arrow-array columns compared as stored."""
+    for part in ("performance", "power", "compatibility", "run"):
+        fast_section, slow_section = getattr(fast, part), getattr(slow, part)
+        assert fast_section.rows == slow_section.rows, context
+        for values, slow_values in _as_stored(fast_section, slow_section).values():
+            assert values == slow_values, context
+    assert dataclasses.replace(
+        fast, performance=slow.performance, power=slow.power, compatibility=slow.compatibility, run=slow.run
+    ) == slow, context
+
+
+def _as_stored(fast: SectionColumns, slow: SectionColumns) -> dict[str, tuple[list[Any], list[Any]]]:
+    """Each column of both sections as lists; numbers the fast path hands on as Arrow arrays are compared the way
+    they are stored (as the array's type)."""
+    pairs = {}
+    for name, values in fast.columns.items():
+        slow_values = slow.columns[name]
+        if isinstance(values, pa.Array):
+            values, slow_values = values.to_pylist(), pa.array(slow_values, type=values.type).to_pylist()
+        pairs[name] = (values, slow_values)
+    return pairs
 
 
 def _clean(i: int) -> dict[str, Any]:
@@ -134,7 +160,7 @@ def test_clean_chunks_take_the_fast_path_and_match() -> None:
     fast = flatten_clean_chunk(items, now=NOW)
     assert fast is not None
     slow = validate_chunk_per_item(items, 0, now=NOW)
-    assert fast == slow.batch
+    _assert_same_batch(fast, slow.batch)
     assert fast.hardware["hardware_type"][:2] == ["cpu", "cuda"]
     assert fast.test["details"][0] == '{"precision":"fp16","i":0,"note":"ü"}'
 
@@ -197,4 +223,4 @@ def test_every_field_and_near_miss_value_agrees(section: str | None, key: str) -
         fast = flatten_clean_chunk(items, now=NOW)
         if fast is not None:
             assert not slow.problems, (section, key, value)
-            assert fast == slow.batch, (section, key, value)
+            _assert_same_batch(fast, slow.batch, (section, key, value))
