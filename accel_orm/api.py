@@ -265,19 +265,27 @@ class BenchmarkDBQuery(_EngineHolder):
         return deliver(render(compatibility_report(self.engine, family=filter_family), format), output)
 
     def run_sql(
-        self, sql: str, params: dict[str, Any] | None = None, *, reader_role: str = DEFAULT_READER_ROLE
+        self,
+        sql: str,
+        params: dict[str, Any] | None = None,
+        *,
+        reader_role: str = DEFAULT_READER_ROLE,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> pd.DataFrame:
         """Run exactly one hand-written statement, read-only and sandboxed (``:name`` parameters are bound).
 
         Statements that would write the database, touch files outside it, run programs, load extensions or change
         settings are refused with ``ReadOnlyViolationError`` and change nothing. On PostgreSQL the statement runs
         as ``reader_role`` (create it once with ``accel-orm db create-reader-role``); see
-        :func:`accel_orm.frames.run_read_only_sql`.
+        :func:`accel_orm.frames.run_read_only_sql`. ``lock_timeout``: how long to wait for a DuckDB file another
+        process is writing before raising ``DatabaseLockedError``.
         """
         from accel_orm.db import database_of
         from accel_orm.frames import run_read_only_sql
 
-        return run_read_only_sql(database_of(self.engine), sql, params, reader_role=reader_role)
+        return run_read_only_sql(
+            database_of(self.engine), sql, params, reader_role=reader_role, lock_timeout=lock_timeout
+        )
 
 
 def _performance_chart(engine: Engine, model: str | None) -> bytes:

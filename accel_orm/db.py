@@ -20,12 +20,11 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 from sqlalchemy import Connection, Engine, create_engine, event, exc, func, select
 from sqlalchemy.engine import URL
-from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool, StaticPool
 
 from accel_orm import lock_requests, sandbox
@@ -41,8 +40,10 @@ from accel_orm.errors import (
     SchemaOutdatedError,
     SchemaTooNewError,
 )
-from accel_orm.schema import duckdb_dialect, upgrade
-from accel_orm.schema import partitions as _partitions  # noqa: F401  (registers the ORM partition hook)
+from accel_orm.schema import duckdb_dialect, revisions
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +264,18 @@ def _describe_process(program: str, pid: str) -> str:
     return f"PID {pid} ({shown or program})"
 
 
+def _register_orm_partition_hook() -> None:
+    """Make ORM flushes of ``TestResult`` create their PostgreSQL month partitions (a Session event).
+
+    Registered when a PostgreSQL engine or a :func:`session_scope` is made, not when this module is imported: the
+    hook needs the ORM and the models, whose import would cost every DuckDB command (``accel-orm db current``)
+    a tenth of its start-up, and on DuckDB it does nothing.
+    """
+    from accel_orm.schema import partitions  # noqa: F401  (importing it registers the hook, once)
+
+
 def _postgresql_engine(url: URL, *, read_only: bool, echo: bool) -> Engine:
+    _register_orm_partition_hook()
     options = "-c TimeZone=UTC"
     connect_args: dict[str, Any] = {"connect_timeout": 10}
     if read_only:
@@ -283,28 +295,30 @@ def ensure_schema(engine: Engine, *, allow_create: bool = True) -> None:
         if is_postgresql:
             # Two processes meeting a fresh database at once must not both create the tables.
             connection.execute(select(func.pg_advisory_xact_lock(_UPGRADE_LOCK_KEY)))
-        state, revision = upgrade.schema_state(connection)
-        if state is upgrade.SchemaState.CURRENT:
+        state, revision = revisions.schema_state(connection)
+        if state is revisions.SchemaState.CURRENT:
             connection.commit()
             return
-        if state is upgrade.SchemaState.FRESH and allow_create:
+        if state is revisions.SchemaState.FRESH and allow_create:
+            from accel_orm.schema import upgrade  # Alembic: only to migrate (its import costs every open)
+
             log.info("creating the accel_orm schema in %s", where)
             upgrade.upgrade_connection(connection)
             connection.commit()
             return
         connection.rollback()
-    head = upgrade.head_revision()
-    if state is upgrade.SchemaState.FRESH:
+    head = revisions.head_revision()
+    if state is revisions.SchemaState.FRESH:
         raise SchemaOutdatedError(
             f"{where} has no accel_orm schema yet, and this command does not create one; create it with: "
             f"accel-orm --db {where} db upgrade"
         )
-    if state is upgrade.SchemaState.OUTDATED:
+    if state is revisions.SchemaState.OUTDATED:
         raise SchemaOutdatedError(
             f"{where} is at schema revision {revision}, but this accel_orm needs {head}. Upgrade it with: "
             f"accel-orm --db {where} db upgrade   (or, from a source checkout: alembic upgrade head)"
         )
-    if state is upgrade.SchemaState.TOO_NEW:
+    if state is revisions.SchemaState.TOO_NEW:
         raise SchemaTooNewError(
             f"{where} is at schema revision {revision}, which this accel_orm does not know (its newest is "
             f"{head}): it was migrated by a newer accel_orm. Upgrade the package (pip install -U accel-orm)."
@@ -417,6 +431,9 @@ def session_scope(engine: Engine, **session_kwargs: Any) -> Iterator[Session]:
     Driver errors leave as accel_orm exceptions (:class:`ConstraintViolationError`, :class:`DatabaseError`, ...).
     Objects stay readable after the commit (``expire_on_commit=False``).
     """
+    from sqlalchemy.orm import Session
+
+    _register_orm_partition_hook()
     session_kwargs.setdefault("expire_on_commit", False)
     with translate_errors(engine), Session(engine, **session_kwargs) as session:
         try:

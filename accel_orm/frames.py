@@ -37,7 +37,7 @@ from sqlalchemy.sql.elements import ClauseElement
 
 from accel_orm import sandbox
 from accel_orm.config import Database, resolve
-from accel_orm.db import get_engine, translate_errors
+from accel_orm.db import DEFAULT_LOCK_TIMEOUT, get_engine, translate_errors
 from accel_orm.defaults import DEFAULT_READER_ROLE
 from accel_orm.errors import DatabaseError, ReadOnlyViolationError
 from accel_orm.queries import compatibility_matrix, hardware_types_stmt
@@ -211,6 +211,7 @@ def run_read_only_sql(
     params: Mapping[str, Any] | None = None,
     *,
     reader_role: str = DEFAULT_READER_ROLE,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> pd.DataFrame:
     """Run exactly one hand-written statement, read-only and sandboxed, and return its rows.
 
@@ -219,16 +220,17 @@ def run_read_only_sql(
     :mod:`accel_orm.sandbox` for how, per engine): such statements raise :class:`ReadOnlyViolationError` and
     change nothing. On PostgreSQL the statement runs as ``reader_role`` (``accel-orm db create-reader-role``
     creates it); when that cannot be guaranteed, :class:`SqlConfinementError` says how to set it up. Statements
-    without rows give an empty frame.
+    without rows give an empty frame. A DuckDB file another process holds for writing is waited for up to
+    ``lock_timeout`` seconds, then :class:`DatabaseLockedError` names the holder.
     """
     url = resolve(location).url
     if url.get_backend_name() == "postgresql":
         return _postgresql_read_only(url, sql, dict(params or {}), reader_role)
-    return _duckdb_read_only(url, sql, dict(params or {}))
+    return _duckdb_read_only(url, sql, dict(params or {}), lock_timeout)
 
 
-def _duckdb_read_only(url: URL, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    engine = get_engine(url, read_only=True, sandboxed=True, auto_upgrade=False)
+def _duckdb_read_only(url: URL, sql: str, params: dict[str, Any], lock_timeout: float) -> pd.DataFrame:
+    engine = get_engine(url, read_only=True, sandboxed=True, auto_upgrade=False, lock_timeout=lock_timeout)
     try:
         with translate_errors(engine.url), engine.connect() as connection:
             compiled = text(sql).compile(dialect=connection.dialect)

@@ -57,7 +57,9 @@ def _build_report(args: argparse.Namespace) -> Report:
     )
 
     if args.sql is not None:
-        frame = run_read_only_sql(resolve(args.db), args.sql, reader_role=args.reader_role)
+        frame = run_read_only_sql(
+            resolve(args.db), args.sql, reader_role=args.reader_role, lock_timeout=args.lock_timeout
+        )
         return Report(title="SQL query", sections=[Section("Result", frame=frame, text=f"`{args.sql}`")])
     with open_engine(args) as engine:
         # A mistyped name is an error with a suggestion, not an empty table (or an empty chart) and exit 0.

@@ -34,34 +34,44 @@ class DataLoss:
 def downgrade_losses(engine: Engine, revision: str) -> list[DataLoss]:
     """The data ``accel-orm db downgrade revision`` would drop (empty when it drops nothing that holds data)."""
     with translate_errors(engine.url), engine.connect() as connection:
-        before = _columns(connection)  # this begins the rehearsal's transaction (autobegin)
+        before = schema_columns(connection)  # this begins the rehearsal's transaction (autobegin)
         try:
             command.downgrade(alembic_config(connection), revision)  # inside it: Alembic will not commit
-            after = _columns(connection)
+            after = schema_columns(connection)
         finally:
             connection.rollback()
-        losses = []
-        for name, columns in sorted(before.items()):
-            if name not in after:
-                rows = _count(connection, name, None)
-                if rows:
-                    losses.append(DataLoss(name, None, rows))
-                continue
-            for dropped in sorted(columns - after[name]):
-                values = _count(connection, name, dropped)
-                if values:
-                    losses.append(DataLoss(name, dropped, values))
+        losses = losses_between(connection, before, after)
         connection.rollback()
     return losses
 
 
-def _columns(connection: Connection) -> dict[str, set[str]]:
+def schema_columns(connection: Connection) -> dict[str, set[str]]:
+    """Each table's column names (not Alembic's version table, not PostgreSQL's month partitions)."""
     inspector = inspect(connection)
     return {
         name: {c["name"] for c in inspector.get_columns(name)}
         for name in inspector.get_table_names()
         if name != "alembic_version" and not is_partition_table(name)
     }
+
+
+def losses_between(connection: Connection, before: dict[str, set[str]], after: dict[str, set[str]]) -> list[DataLoss]:
+    """The tables and columns of ``before`` missing from ``after`` that hold data, counted on ``connection``.
+
+    ``connection`` must see the database as it was before (the change rolled back).
+    """
+    losses = []
+    for name, columns in sorted(before.items()):
+        if name not in after:
+            rows = _count(connection, name, None)
+            if rows:
+                losses.append(DataLoss(name, None, rows))
+            continue
+        for dropped in sorted(columns - after[name]):
+            values = _count(connection, name, dropped)
+            if values:
+                losses.append(DataLoss(name, dropped, values))
+    return losses
 
 
 def _count(connection: Connection, table_name: str, column_name: str | None) -> int:

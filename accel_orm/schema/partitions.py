@@ -9,6 +9,8 @@ inside one. On DuckDB (one table, no partitions) it does nothing.
 Applications that write through ORM sessions are covered by a ``before_flush`` hook: it ensures the months of
 new or changed ``TestResult`` objects inside the session's own transaction (a separate connection could wait
 forever on the lock the session itself holds). Months that exist cost one catalog lookup and take no lock.
+Importing this module registers the hook; :mod:`accel_orm.db` imports it when it makes a PostgreSQL engine or a
+``session_scope`` (DuckDB-only commands skip the ORM import).
 """
 
 from __future__ import annotations

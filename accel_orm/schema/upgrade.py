@@ -1,38 +1,46 @@
-"""Alembic, driven from the package: locate the migration scripts and upgrade, downgrade or inspect a database.
+"""Alembic, driven from the package: upgrade or downgrade a database with the packaged migration scripts.
 
 The scripts live in the repository's ``alembic/`` folder; wheels carry a copy as ``accel_orm/_migrations`` so an
-installed package can create and upgrade a database with no checkout present.
+installed package can create and upgrade a database with no checkout present. Learning revisions (the head, a
+database's current one) needs no Alembic: :mod:`accel_orm.schema.revisions` does that, and this module re-exports
+its names.
 """
 
 from __future__ import annotations
 
-import enum
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine
 
-from accel_orm.models import Base
 from accel_orm.schema import alembic_impl  # noqa: F401  (registers Alembic's DuckDB implementation)
+from accel_orm.schema.revisions import (
+    SchemaState,
+    current_revision,
+    head_revision,
+    known_revisions,
+    schema_state,
+    script_location,
+)
 
-_PACKAGE_DIR = Path(__file__).resolve().parents[1]
-
-
-def script_location() -> Path:
-    """The folder holding ``env.py`` and ``versions/`` (installed copy first, then the source checkout)."""
-    for candidate in (_PACKAGE_DIR / "_migrations", _PACKAGE_DIR.parent / "alembic"):
-        if (candidate / "env.py").is_file():
-            return candidate
-    raise FileNotFoundError(
-        f"accel_orm's migration scripts are missing (looked in {_PACKAGE_DIR / '_migrations'} and "
-        f"{_PACKAGE_DIR.parent / 'alembic'}); reinstall the package"
-    )
+__all__ = [
+    "SchemaState",
+    "alembic_config",
+    "current_revision",
+    "downgrade",
+    "head_revision",
+    "history",
+    "known_revisions",
+    "schema_state",
+    "script_directory",
+    "script_location",
+    "upgrade",
+    "upgrade_connection",
+]
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -49,45 +57,6 @@ def alembic_config(connection: Connection | None = None) -> Config:
 @functools.cache
 def script_directory() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config())
-
-
-@functools.cache
-def head_revision() -> str:
-    heads = script_directory().get_heads()
-    if len(heads) != 1:
-        raise RuntimeError(f"accel_orm's migrations must have exactly one head, found {heads}")
-    return heads[0]
-
-
-@functools.cache
-def known_revisions() -> frozenset[str]:
-    """Every revision this package's migrations know."""
-    return frozenset(script.revision for script in script_directory().walk_revisions())
-
-
-class SchemaState(enum.Enum):
-    FRESH = "fresh"  # nothing of ours there yet: safe to create
-    CURRENT = "current"  # at head
-    OUTDATED = "outdated"  # at a known revision behind head
-    TOO_NEW = "too_new"  # at a revision this package does not know (migrated by a newer accel_orm)
-    UNMANAGED = "unmanaged"  # our tables exist but Alembic never recorded a revision
-
-
-def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
-
-
-def schema_state(connection: Connection) -> tuple[SchemaState, str | None]:
-    """Where the database stands relative to this package's migrations, and its current revision."""
-    revision = current_revision(connection)
-    if revision is None:
-        existing = set(inspect(connection).get_table_names()) & set(Base.metadata.tables)
-        return (SchemaState.UNMANAGED if existing else SchemaState.FRESH), None
-    if revision == head_revision():
-        return SchemaState.CURRENT, revision
-    if revision not in known_revisions():
-        return SchemaState.TOO_NEW, revision
-    return SchemaState.OUTDATED, revision
 
 
 @contextmanager

@@ -10,10 +10,11 @@ from pathlib import Path
 import matplotlib.image
 import pytest
 
-from accel_orm import BenchmarkDBQuery, ReadOnlyViolationError, TestResultsDBHandler
+from accel_orm import BenchmarkDBQuery, DatabaseLockedError, ReadOnlyViolationError, TestResultsDBHandler
 from accel_orm.defaults import DEFAULT_READER_ROLE
 from accel_orm.demo_data import generate_history
 from tests.conftest import ReaderRoleMaker
+from tests.locking import hold_lock
 
 XSS = "<script>alert(1)</script>"
 
@@ -118,3 +119,16 @@ def test_run_sql_reads_and_refuses_writes(populated: str, make_reader_role: Read
             with pytest.raises(ReadOnlyViolationError):
                 query.run_sql(statement, reader_role=role)
         assert len(query.get_models()) == 7
+
+
+def test_run_sql_waits_for_a_locked_file_only_lock_timeout(tmp_path: Path) -> None:
+    db = tmp_path / "held.duckdb"
+    with BenchmarkDBQuery(db_path=db) as query:
+        holder = hold_lock(db, 120)
+        try:
+            with pytest.raises(DatabaseLockedError, match=r"waited 0\.2 s"):
+                query.run_sql("SELECT count(*) FROM models", lock_timeout=0.2)
+        finally:
+            holder.kill()
+            holder.wait()
+        assert query.run_sql("SELECT count(*) AS n FROM models")["n"].tolist() == [0]

@@ -36,6 +36,50 @@ def test_db_upgrade_current_history_downgrade(accel_orm: Runner, tmp_path: Path)
     assert "revision: none" in accel_orm("--db", db, "db", "current").stdout
 
 
+def _alembic_says(db: Path) -> tuple[str | None, str, list[str]]:
+    """Revision, head and tables as Alembic itself reads them (what `db current` printed when it used Alembic)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine, inspect
+
+    from accel_orm.schema.upgrade import alembic_config
+
+    engine = create_engine(f"duckdb:///{db}")
+    try:
+        with engine.connect() as connection:
+            revision = MigrationContext.configure(connection).get_current_revision()
+            tables = sorted(
+                row[0]
+                for row in connection.exec_driver_sql("SELECT table_name FROM duckdb_tables()")
+                if row[0] != "alembic_version"
+            )
+            assert inspect(connection).has_table("alembic_version") or revision is None
+    finally:
+        engine.dispose()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return revision, head, tables
+
+
+def test_db_current_prints_what_alembic_reads(accel_orm: Runner, tmp_path: Path) -> None:
+    """At head, behind head and at base: the same three lines, with Alembic's revision and head."""
+    db = tmp_path / "x.duckdb"
+    assert accel_orm("--db", db, "db", "upgrade").returncode == 0
+    for step in (None, "-1", "base"):
+        if step is not None:
+            assert accel_orm("--db", db, "db", "downgrade", step).returncode == 0
+        revision, head, tables = _alembic_says(db)
+        done = accel_orm("--db", db, "db", "current")
+        assert done.returncode == 0, done.stderr
+        marker = "" if revision is None else " (head)" if revision == head else f" (head is {head})"
+        assert done.stdout.splitlines() == [
+            f"database: {db}",
+            f"revision: {revision or 'none'}{marker}",
+            f"tables:   {', '.join(tables) if tables else '(none)'}",
+        ]
+        assert done.stderr == ""
+
+
 def test_bad_flags_and_bad_revision_exit_non_zero(accel_orm: Runner, tmp_path: Path) -> None:
     assert accel_orm("--no-such-flag").returncode == 2
     assert accel_orm("--db", tmp_path / "x.duckdb", "db", "upgrade").returncode == 0

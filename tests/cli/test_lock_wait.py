@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from accel_orm import get_engine
@@ -34,6 +35,30 @@ def test_lock_timeout_flag_bounds_the_wait_and_names_the_holder(accel_orm: Runne
     assert "waited 0.5 s" in done.stderr and "--lock-timeout" in done.stderr
     assert "Traceback" not in done.stderr
     assert after_the_command.returncode == 1 and "waited 0 s" in after_the_command.stderr
+
+
+def test_lock_timeout_reaches_read_only_sql(accel_orm: Runner, tmp_path: Path) -> None:
+    """`query --sql` opens the file read-only and sandboxed, through its own engine: the flag must reach it too."""
+    db = tmp_path / "held.duckdb"
+    get_engine(db).dispose()
+    holder = hold_lock(db, A_LONG_TIME)
+    try:
+        started = time.monotonic()
+        done = accel_orm("--db", db, "--lock-timeout", "0.5", "query", "--sql", "SELECT count(*) AS n FROM models")
+        waited = time.monotonic() - started
+        after_the_command = accel_orm("--db", db, "query", "--sql", "SELECT 1", "--lock-timeout", "0")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 1
+    assert f"locked by another process: PID {holder.pid}" in done.stderr
+    assert "waited 0.5 s" in done.stderr and "--lock-timeout" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert waited < 15, f"waited {waited:.1f} s, not about 0.5 s (the default is 30 s)"
+    assert after_the_command.returncode == 1 and "waited 0 s" in after_the_command.stderr
+    assert "Traceback" not in after_the_command.stderr
+    released = accel_orm("--db", db, "--lock-timeout", "0.5", "query", "--sql", "SELECT count(*) AS n FROM models")
+    assert released.returncode == 0, released.stderr
 
 
 def test_the_wait_is_announced_at_once_and_the_command_goes_on_when_released(tmp_path: Path) -> None:
