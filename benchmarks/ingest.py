@@ -14,6 +14,8 @@ DuckDB
   (c) the same Arrow tables into bare tables with the same columns and no index or constraint;
   (e) ``store_test_result(r)`` called repeatedly on ONE handler, against a held raw DuckDB connection that
       runs one bound single-row ``INSERT`` into test_results per result (each auto-committed, i.e. durable);
+      the results are a harness loop's (four models); (e') is the worst case, a model never seen before in
+      every call (each call then also creates a model row);
   (6) a generator of 1,000,000 results through ``store_test_results`` in a child process, peak RSS.
 PostgreSQL
   (a) ``store_test_results`` and (d) psycopg ``COPY`` of pre-formatted rows (``write_row`` of ready tuples) into
@@ -308,6 +310,13 @@ def api_bulk(location: str, results: list[dict[str, Any]]) -> float:
         return timed(lambda: handler.store_test_results(results))
 
 
+def per_call_workloads(results: list[dict[str, Any]], count: int) -> tuple[list[dict[str, Any]], ...]:
+    """(e): a harness loop, results of four models on their hardware, as one test run stores them one by one;
+    (e'): ``count`` results each naming a model not seen before (the first call creates every model)."""
+    harness = [r for r in results if r["model_name"] in MODELS[:4]][:count]
+    return harness, results[:count]
+
+
 def api_per_call(location: str, results: list[dict[str, Any]]) -> float:
     """Seconds per ``store_test_result`` on one handler (the first call, which opens the file, not counted)."""
     with TestResultsDBHandler(db_url=location) as handler:
@@ -379,13 +388,14 @@ def ratio(label: str, slow: list[float], fast: list[float], target: str) -> str:
 def run_duckdb(databases: Databases, results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     prebuilt = prebuild(results)
     arrow_tables = prebuilt.arrow()
-    times: dict[str, list[float]] = {"a": [], "b": [], "c": [], "e_api": [], "e_raw": []}
-    per_call = results[: args.per_call]
+    times: dict[str, list[float]] = {"a": [], "b": [], "c": [], "e_api": [], "e_new": [], "e_raw": []}
+    per_call, per_call_new = per_call_workloads(results, args.per_call)
     for _ in range(args.repeats):
         times["a"].append(api_bulk(databases.migrated(with_dimensions=False), results))
         times["b"].append(arrow_into(databases.migrated(with_dimensions=True, prebuilt=prebuilt), arrow_tables))
         times["c"].append(arrow_into(databases.bare_duckdb(prebuilt), arrow_tables))
         times["e_api"].append(api_per_call(databases.migrated(with_dimensions=False), per_call))
+        times["e_new"].append(api_per_call(databases.migrated(with_dimensions=False), per_call_new))
         location = databases.migrated(with_dimensions=True, prebuilt=prebuilt)
         times["e_raw"].append(held_single_inserts(location, prebuilt, len(per_call)))
     n = len(results)
@@ -396,8 +406,10 @@ def run_duckdb(databases: Databases, results: list[dict[str, Any]], args: argpar
     print(ratio("(a) / (b)", times["a"], times["b"], "target <= 2"))
     print(ratio("(a) / (c)", times["a"], times["c"], "target <= 4"))
     print(line(f"(e) store_test_result per call, one handler ({len(per_call)} calls)", times["e_api"], 1, "calls/s"))
+    print(line("(e') the same, every call naming a model never seen before", times["e_new"], 1, "calls/s"))
     print(line("(e) held connection, bound single-row INSERT, autocommit", times["e_raw"], 1, "rows/s"))
     print(ratio("(e) store_test_result / held single-row INSERT", times["e_api"], times["e_raw"], "target <= 3"))
+    print(ratio("(e') new model every call / held single-row INSERT", times["e_new"], times["e_raw"], "for reference"))
     if args.stream:
         for atomic in (False, True):
             mode = "one transaction (atomic=True)" if atomic else "commit per chunk (atomic=False)"
@@ -413,14 +425,15 @@ def run_postgres(databases: Databases, results: list[dict[str, Any]], args: argp
     prebuilt = prebuild(results)
     rows = prebuilt.rows()
     texts = csv_texts(prebuilt)
-    times: dict[str, list[float]] = {"a": [], "d": [], "d_text": [], "e_api": [], "e_raw": []}
-    per_call = results[: args.per_call]
+    times: dict[str, list[float]] = {"a": [], "d": [], "d_text": [], "e_api": [], "e_new": [], "e_raw": []}
+    per_call, per_call_new = per_call_workloads(results, args.per_call)
     for _ in range(args.repeats):
         times["a"].append(api_bulk(databases.migrated(with_dimensions=False), results))
         times["d"].append(copy_into_postgres(databases.migrated(with_dimensions=True, prebuilt=prebuilt), rows))
         location = databases.migrated(with_dimensions=True, prebuilt=prebuilt)
         times["d_text"].append(copy_text_into_postgres(location, texts))
         times["e_api"].append(api_per_call(databases.migrated(with_dimensions=False), per_call))
+        times["e_new"].append(api_per_call(databases.migrated(with_dimensions=False), per_call_new))
         location = databases.migrated(with_dimensions=True, prebuilt=prebuilt)
         times["e_raw"].append(held_single_inserts(location, prebuilt, len(per_call)))
     n = len(results)
@@ -431,6 +444,7 @@ def run_postgres(databases: Databases, results: list[dict[str, Any]], args: argp
     print(ratio("(a) / (d)", times["a"], times["d"], "target <= 1.3"))
     print(ratio("(a) / (d')", times["a"], times["d_text"], "the strictest floor"))
     print(line(f"(e) store_test_result per call, one handler ({len(per_call)} calls)", times["e_api"], 1, "calls/s"))
+    print(line("(e') the same, every call naming a model never seen before", times["e_new"], 1, "calls/s"))
     print(line("(e) held connection, bound single-row INSERT + COMMIT", times["e_raw"], 1, "rows/s"))
     print(ratio("(e) store_test_result / held single-row INSERT", times["e_api"], times["e_raw"], "for reference"))
 

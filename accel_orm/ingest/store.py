@@ -127,6 +127,7 @@ def store_results(
     with translate_errors(engine.url), _connection_for(engine, connection) as connection:
         writer = writer_for(connection)
         known = KnownDimensions()  # models and hardware resolved by earlier chunks of this call
+        months: set[datetime] = set()  # PostgreSQL: months whose partitions this call made sure of
         wrote_in_transaction = False
         transaction = connection.begin()
         try:
@@ -140,7 +141,7 @@ def store_results(
                         break  # earlier chunks are committed; nothing of this one is written
                     continue  # keep reading, so the error lists every problem; nothing will be written
                 if len(batch):
-                    _prepare_partitions(engine, connection, batch, in_transaction=wrote_in_transaction)
+                    _prepare_partitions(engine, connection, batch, months, in_transaction=wrote_in_transaction)
                     write_batch(connection, writer, batch, report, runs, known)
                     wrote_in_transaction = True
                 if not atomic and wrote_in_transaction:
@@ -198,15 +199,21 @@ def _invalid(report: StoreReport, *, single: bool, atomic: bool = True) -> Inval
     return InvalidResultError(lines, heading=heading)
 
 
-def _prepare_partitions(engine: Engine, connection: Connection, batch: ResultBatch, *, in_transaction: bool) -> None:
-    """PostgreSQL: make sure the batch's months have partitions before its rows arrive.
+def _prepare_partitions(
+    engine: Engine, connection: Connection, batch: ResultBatch, ensured: set[datetime], *, in_transaction: bool
+) -> None:
+    """PostgreSQL: make sure the batch's months have partitions before its rows arrive (once per month per call).
 
     Before this transaction has written, a separate short transaction does it (creating a partition waits for
     open insert transactions, including ours). Once we have written, it must happen inside our transaction.
     """
     if connection.dialect.name != "postgresql":
         return
-    ensure_test_result_partitions(connection if in_transaction else engine, batch.test["timestamp"])
+    months = {datetime(year, month, 1) for year, month in {(t.year, t.month) for t in batch.test["timestamp"]}}
+    if months <= ensured:
+        return
+    ensure_test_result_partitions(connection if in_transaction else engine, sorted(months - ensured))
+    ensured |= months
 
 
 def write_batch(

@@ -68,6 +68,23 @@ def test_storing_into_a_new_month_creates_its_partition(pg_engine: Engine) -> No
         assert connection.execute(text("SELECT count(*) FROM test_results_2019_07")).scalar() == 1
 
 
+def test_a_chunked_bulk_store_creates_exactly_the_months_it_needs(pg_url: str, pg_engine: Engine) -> None:
+    """Months recur across chunks and a later chunk brings a new one: every row lands, no empty month is made."""
+    from accel_orm import TestResultsDBHandler
+
+    months = [datetime(2018, 3, 5), datetime(2018, 5, 20), datetime(2018, 3, 28), datetime(2018, 9, 1)]
+    results = [
+        {"model_name": "bert", "hardware_type": "cpu", "test_type": "inference", "timestamp": months[i % 4]}
+        for i in range(12)
+    ]
+    with TestResultsDBHandler(db_url=pg_url) as handler:
+        handler.store_test_results(results[:3] + results[4:7] + results[3:4] + results[7:], chunk_size=3)
+    names = [name for name in _partitions(pg_engine) if name.startswith("test_results_2018")]
+    assert names == ["test_results_2018_03", "test_results_2018_05", "test_results_2018_09"]
+    with pg_engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM test_results_2018_03")).scalar() == 6
+
+
 def test_a_one_month_query_is_pruned_to_one_partition(pg_engine: Engine) -> None:
     ensure_test_result_partitions(pg_engine, [datetime(2024, m, 1) for m in range(1, 13)])
     statement = select(TestResult.id).where(
