@@ -102,6 +102,7 @@ class TestResultsDBHandler(_EngineHolder):
     ) -> None:
         super().__init__(_engine_for(db_path, db_url, lock_timeout=lock_timeout))
         self._environment_run: dict[str, Any] | None = None
+        self._environment_key: RunKey | None = None  # its key once validated (see _settled)
         self._known_runs: dict[RunKey, int] = {}
         self._held: HeldConnection | None = None
         self._single = SingleResultWriter()
@@ -128,6 +129,16 @@ class TestResultsDBHandler(_EngineHolder):
             run = self._environment_run
         return RunResolver(run, known=self._known_runs)
 
+    def _settled(self, run: RunSpec) -> tuple[bool, int | None]:
+        """``_settled_run`` for ``run``; the environment's run is validated once per handler, not once per call."""
+        if run is None and self._environment_key is not None:
+            run_id = self._known_runs.get(self._environment_key)
+            return run_id is not None, run_id
+        resolver = self._resolver(run)
+        if run is None:
+            self._environment_key = resolver.default_key
+        return _settled_run(resolver)
+
     def _store(self, results: Iterable[Any], run: RunSpec, **options: Any) -> StoreReport:
         resolver = self._resolver(run)
         if self._held is None:
@@ -145,7 +156,7 @@ class TestResultsDBHandler(_EngineHolder):
         listing every problem; nothing is written then. ``run``: see :meth:`store_test_results`."""
         if not isinstance(result, dict):
             raise TypeError(f"a test result must be a dict, got {type(result).__name__}")
-        settled, run_id = _settled_run(self._resolver(run))
+        settled, run_id = self._settled(run)
         if self._held is None or not settled or "run" in result:
             # The first result of a run records the run: that goes through the bulk path, once.
             self._store([result], run, single=True)
