@@ -1,8 +1,9 @@
 """Benchmark: what ``get_engine`` costs per call on an existing, current DuckDB file (the CLI pays it per command).
 
 Opens the same file ``--repeats`` times (after one warm-up open that creates the schema) and prints the median,
-plus the median of ``upgrade.script_directory()`` and ``upgrade.head_revision()`` alone: the Alembic script
-folder is parsed from disk on every call unless it is cached.
+plus the median of ``upgrade.script_directory()`` (Alembic's script folder, parsed from disk unless cached) and
+``upgrade.head_revision()`` (read from the revision files with ``ast`` without Alembic, once per process; see
+``accel_orm.schema.revisions``) alone.
 
     .venv/bin/python benchmarks/engine_open.py
 """
