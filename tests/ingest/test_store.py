@@ -373,3 +373,40 @@ def test_non_atomic_streams_commit_chunk_by_chunk(handler: TestResultsDBHandler)
     report = handler.store_test_results(generated(), chunk_size=50, atomic=False, on_error="skip")
     assert (report.stored, report.rejected) == (248, 2)
     assert counts(handler.engine)["test_results"] == 348
+
+
+@pytest.mark.parametrize("new_models", [3, 40], ids=["few new rows", "many new rows"])
+def test_every_result_links_to_its_own_model_and_hardware_across_chunks(
+    handler: TestResultsDBHandler, new_models: int
+) -> None:
+    """Models and hardware created in one statement (bound for a few rows, Arrow for many) and remembered between
+    chunks: each stored result still points at the model and hardware it named."""
+    devices = [None, "A100", "H100", "  "]  # a blank device name is no device name
+    results = [
+        result(
+            model_name=f"model-{i % new_models}",
+            hardware_type=("cuda", "CPU", "rocm")[i % 3],
+            device_name=devices[i % 4],
+            execution_time=float(i),
+        )
+        for i in range(5 * new_models)
+    ]
+    handler.store_test_results(results, chunk_size=7)
+    with session_scope(handler.engine) as session:
+        stored = session.execute(
+            select(
+                TestResult.execution_time,
+                Model.model_name,
+                HardwarePlatform.hardware_type,
+                HardwarePlatform.device_name,
+            )
+            .join(Model, TestResult.model_id == Model.model_id)
+            .join(HardwarePlatform, TestResult.hardware_id == HardwarePlatform.hardware_id)
+        ).all()
+        hardware_rows = session.scalar(select(func.count()).select_from(HardwarePlatform))
+    expected = {
+        float(i): (f"model-{i % new_models}", ("cuda", "cpu", "rocm")[i % 3], (None, "A100", "H100", None)[i % 4])
+        for i in range(5 * new_models)
+    }
+    assert {time: (model, kind, device) for time, model, kind, device in stored} == expected
+    assert hardware_rows == len(set(expected_hardware[1:] for expected_hardware in expected.values()))
