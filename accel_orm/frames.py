@@ -45,7 +45,6 @@ from accel_orm.queries import compatibility_matrix, hardware_types_stmt
 Bind = Engine | Connection | Session
 
 
-
 def to_frame(stmt: Executable, bind: Bind) -> pd.DataFrame:
     """Run ``stmt`` on ``bind`` (an Engine, a Connection or a Session) and return the rows as a DataFrame.
 

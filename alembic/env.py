@@ -137,8 +137,7 @@ def run_migrations_online() -> None:
     elif given is not None:
         if not callable(getattr(given, "connect", None)):
             raise TypeError(
-                'config.attributes["connection"] must be a SQLAlchemy Connection or Engine, '
-                f"got {type(given).__name__}"
+                f'config.attributes["connection"] must be a SQLAlchemy Connection or Engine, got {type(given).__name__}'
             )
         _run_on_engine(given)  # the caller owns the engine: it is not disposed here
     else:

@@ -17,5 +17,6 @@ eval "$pg_env"
 trap 'scripts/pg-test-server stop "$PG_TEST_DIR"' EXIT
 
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/mypy accel_orm  # settings: [tool.mypy] in pyproject.toml
 .venv/bin/python -m pytest "$@"

@@ -260,4 +260,3 @@ def test_reader_role_name_is_checked(duckdb_db: str) -> None:
             create_reader_role(engine)
     finally:
         engine.dispose()
-

@@ -17,9 +17,7 @@ if TYPE_CHECKING:
 FORMATS = ("markdown", "html", "json", "csv", "chart")
 METRICS = ("throughput", "latency", "memory")
 """The metrics the window reports (--regressions, --trend, --compare-hardware) accept."""
-CHANGE_METRICS = (
-    "throughput", "latency", "p50_latency", "p90_latency", "p99_latency", "memory", "power", "efficiency"
-)
+CHANGE_METRICS = ("throughput", "latency", "p50_latency", "p90_latency", "p99_latency", "memory", "power", "efficiency")
 """--changes and --regressions --method changepoint accept every metric of :data:`accel_orm.metrics.METRICS`
 (spelled out so --help needs no SQLAlchemy; a test checks they agree)."""
 REPORT_NAMES = ("compatibility", "hardware", "performance", "summary")
@@ -246,8 +244,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--reader-role",
         default=defaults.DEFAULT_READER_ROLE,
-        help=f"PostgreSQL: the role --sql runs as (default: {defaults.DEFAULT_READER_ROLE}; see db "
-        "create-reader-role)",
+        help=f"PostgreSQL: the role --sql runs as (default: {defaults.DEFAULT_READER_ROLE}; see db create-reader-role)",
     )
     parser.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default: markdown)")
     parser.add_argument("--output", metavar="FILE", help="write here instead of stdout (required for chart)")

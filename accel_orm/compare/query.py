@@ -19,9 +19,7 @@ from accel_orm.queries._common import COMPARABILITY_KEY, by_key_names, comparabl
 SIDES = ("baseline", "contender")
 
 
-def _side_aggregates(
-    side: str, in_run: ColumnElement[bool], value: Any, row_sd: ColumnElement[Any]
-) -> list[Any]:
+def _side_aggregates(side: str, in_run: ColumnElement[bool], value: Any, row_sd: ColumnElement[Any]) -> list[Any]:
     p = PerformanceResult
     chosen = case((in_run, value))
     return [

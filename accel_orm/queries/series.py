@@ -80,9 +80,7 @@ def _series_points(
 ) -> Select:
     p = PerformanceResult
     measured = (chosen.column.is_not(None), p.test_timestamp.is_not(None), *comparable_rows(include_simulated))
-    stmt = performance_joined(
-        *SERIES_KEY, p.test_timestamp.label("timestamp"), chosen.column.label("value"), p.run_id
-    )
+    stmt = performance_joined(*SERIES_KEY, p.test_timestamp.label("timestamp"), chosen.column.label("value"), p.run_id)
     stmt = filter_performance(stmt.where(*measured), model_name=model_name, hardware_type=hardware_type)
     if since is not None:
         stmt = stmt.where(p.test_timestamp >= since)
@@ -92,8 +90,7 @@ def _series_points(
                 performance_joined(*SERIES_KEY).where(*measured, p.test_timestamp >= touched_since),
                 model_name=model_name,
                 hardware_type=hardware_type,
-            )
-            .distinct(),
+            ).distinct(),
             "series_touched",
         )
         # Key columns may be NULL (no device, no sequence length): NULL matches NULL here.

@@ -95,9 +95,7 @@ def test_ack_list_unack(accel_orm: Runner, demo_db: Path, tmp_path: Path) -> Non
     assert not any(r["acknowledged"] for r in _changes(accel_orm, demo_db))
 
 
-def test_an_acknowledged_regression_no_longer_fails_the_gate(
-    accel_orm: Runner, demo_db: Path, tmp_path: Path
-) -> None:
+def test_an_acknowledged_regression_no_longer_fails_the_gate(accel_orm: Runner, demo_db: Path, tmp_path: Path) -> None:
     demo_db = Path(shutil.copy(demo_db, tmp_path / "gate.duckdb"))
     gate = ("--db", demo_db, "query", "--regressions", "--method", "changepoint", "--fail-on-regression")
     assert accel_orm(*gate).returncode == 3  # the planted regressions fail it

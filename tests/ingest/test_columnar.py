@@ -122,9 +122,12 @@ def _assert_same_batch(fast: ResultBatch, slow: ResultBatch, context: Any = None
         assert fast_section.rows == slow_section.rows, context
         for values, slow_values in _as_stored(fast_section, slow_section).values():
             assert values == slow_values, context
-    assert dataclasses.replace(
-        fast, performance=slow.performance, power=slow.power, compatibility=slow.compatibility, run=slow.run
-    ) == slow, context
+    assert (
+        dataclasses.replace(
+            fast, performance=slow.performance, power=slow.power, compatibility=slow.compatibility, run=slow.run
+        )
+        == slow
+    ), context
 
 
 def _as_stored(fast: SectionColumns, slow: SectionColumns) -> dict[str, tuple[list[Any], list[Any]]]:

@@ -55,10 +55,21 @@ ARGUMENTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "run_performance": ({"run_id": 1}, {"run_id": 2}),
     "series_points": ({"metric": "throughput"}, {"metric": "latency", "model_name": "bert-base"}),
     "key_series": (
-        {"model_name": "bert-base", "hardware_type": "cuda", "device_name": None, "batch_size": 8,
-         "sequence_length": None},
-        {"model_name": "t5-small", "hardware_type": "cpu", "device_name": None, "batch_size": None,
-         "sequence_length": None, "metric": "latency"},
+        {
+            "model_name": "bert-base",
+            "hardware_type": "cuda",
+            "device_name": None,
+            "batch_size": 8,
+            "sequence_length": None,
+        },
+        {
+            "model_name": "t5-small",
+            "hardware_type": "cpu",
+            "device_name": None,
+            "batch_size": None,
+            "sequence_length": None,
+            "metric": "latency",
+        },
     ),
 }
 
