@@ -385,6 +385,28 @@ def ratio(label: str, slow: list[float], fast: list[float], target: str) -> str:
     return f"  {label:<58} {statistics.median(slow) / statistics.median(fast):>10.2f} x   ({target})"
 
 
+def time_per_call(
+    databases: Databases,
+    prebuilt: PrebuiltRows,
+    per_call: list[dict[str, Any]],
+    per_call_new: list[dict[str, Any]],
+    times: dict[str, list[float]],
+) -> None:
+    """One repeat of (e), (e') and their floor, each on a fresh database."""
+    times["e_api"].append(api_per_call(databases.migrated(with_dimensions=False), per_call))
+    times["e_new"].append(api_per_call(databases.migrated(with_dimensions=False), per_call_new))
+    location = databases.migrated(with_dimensions=True, prebuilt=prebuilt)
+    times["e_raw"].append(held_single_inserts(location, prebuilt, len(per_call)))
+
+
+def print_per_call(times: dict[str, list[float]], calls: int, floor: str, target: str) -> None:
+    print(line(f"(e) store_test_result per call, one handler ({calls} calls)", times["e_api"], 1, "calls/s"))
+    print(line("(e') the same, every call naming a model never seen before", times["e_new"], 1, "calls/s"))
+    print(line(f"(e) held connection, {floor}", times["e_raw"], 1, "rows/s"))
+    print(ratio("(e) store_test_result / held single-row INSERT", times["e_api"], times["e_raw"], target))
+    print(ratio("(e') new model every call / held single-row INSERT", times["e_new"], times["e_raw"], "for reference"))
+
+
 def run_duckdb(databases: Databases, results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     prebuilt = prebuild(results)
     arrow_tables = prebuilt.arrow()
@@ -394,10 +416,7 @@ def run_duckdb(databases: Databases, results: list[dict[str, Any]], args: argpar
         times["a"].append(api_bulk(databases.migrated(with_dimensions=False), results))
         times["b"].append(arrow_into(databases.migrated(with_dimensions=True, prebuilt=prebuilt), arrow_tables))
         times["c"].append(arrow_into(databases.bare_duckdb(prebuilt), arrow_tables))
-        times["e_api"].append(api_per_call(databases.migrated(with_dimensions=False), per_call))
-        times["e_new"].append(api_per_call(databases.migrated(with_dimensions=False), per_call_new))
-        location = databases.migrated(with_dimensions=True, prebuilt=prebuilt)
-        times["e_raw"].append(held_single_inserts(location, prebuilt, len(per_call)))
+        time_per_call(databases, prebuilt, per_call, per_call_new, times)
     n = len(results)
     print(f"DuckDB {duckdb.__version__}: {n:,} results (all with performance, 10% with power), {args.repeats} repeats")
     print(line("(a) accel_orm store_test_results", times["a"], n, "results/s"))
@@ -405,11 +424,7 @@ def run_duckdb(databases: Databases, results: list[dict[str, Any]], args: argpar
     print(line("(c) pre-built Arrow INSERT ... SELECT, bare tables", times["c"], n, "results/s"))
     print(ratio("(a) / (b)", times["a"], times["b"], "target <= 2"))
     print(ratio("(a) / (c)", times["a"], times["c"], "target <= 4"))
-    print(line(f"(e) store_test_result per call, one handler ({len(per_call)} calls)", times["e_api"], 1, "calls/s"))
-    print(line("(e') the same, every call naming a model never seen before", times["e_new"], 1, "calls/s"))
-    print(line("(e) held connection, bound single-row INSERT, autocommit", times["e_raw"], 1, "rows/s"))
-    print(ratio("(e) store_test_result / held single-row INSERT", times["e_api"], times["e_raw"], "target <= 3"))
-    print(ratio("(e') new model every call / held single-row INSERT", times["e_new"], times["e_raw"], "for reference"))
+    print_per_call(times, len(per_call), "bound single-row INSERT, autocommit", "target <= 3")
     if args.stream:
         for atomic in (False, True):
             mode = "one transaction (atomic=True)" if atomic else "commit per chunk (atomic=False)"
@@ -432,10 +447,7 @@ def run_postgres(databases: Databases, results: list[dict[str, Any]], args: argp
         times["d"].append(copy_into_postgres(databases.migrated(with_dimensions=True, prebuilt=prebuilt), rows))
         location = databases.migrated(with_dimensions=True, prebuilt=prebuilt)
         times["d_text"].append(copy_text_into_postgres(location, texts))
-        times["e_api"].append(api_per_call(databases.migrated(with_dimensions=False), per_call))
-        times["e_new"].append(api_per_call(databases.migrated(with_dimensions=False), per_call_new))
-        location = databases.migrated(with_dimensions=True, prebuilt=prebuilt)
-        times["e_raw"].append(held_single_inserts(location, prebuilt, len(per_call)))
+        time_per_call(databases, prebuilt, per_call, per_call_new, times)
     n = len(results)
     print(f"PostgreSQL: {n:,} results (all with performance, 10% with power), {args.repeats} repeats")
     print(line("(a) accel_orm store_test_results", times["a"], n, "results/s"))
@@ -443,10 +455,7 @@ def run_postgres(databases: Databases, results: list[dict[str, Any]], args: argp
     print(line("(d') COPY of pre-formatted CSV text, partitioned tables", times["d_text"], n, "results/s"))
     print(ratio("(a) / (d)", times["a"], times["d"], "target <= 1.3"))
     print(ratio("(a) / (d')", times["a"], times["d_text"], "the strictest floor"))
-    print(line(f"(e) store_test_result per call, one handler ({len(per_call)} calls)", times["e_api"], 1, "calls/s"))
-    print(line("(e') the same, every call naming a model never seen before", times["e_new"], 1, "calls/s"))
-    print(line("(e) held connection, bound single-row INSERT + COMMIT", times["e_raw"], 1, "rows/s"))
-    print(ratio("(e) store_test_result / held single-row INSERT", times["e_api"], times["e_raw"], "for reference"))
+    print_per_call(times, len(per_call), "bound single-row INSERT + COMMIT", "for reference")
 
 
 def main() -> None:
