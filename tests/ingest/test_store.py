@@ -361,6 +361,54 @@ def test_compatibility_verdict_newest_wins(handler: TestResultsDBHandler) -> Non
     assert verdict.last_tested == datetime(2025, 3, 4)
 
 
+def test_a_newer_verdict_without_a_score_clears_the_older_score(handler: TestResultsDBHandler) -> None:
+    """The writers leave all-NULL columns out of their statements; the upsert must still store the NULL."""
+    handler.store_test_result(
+        result(timestamp="2025-03-02T00:00:00", compatibility={"status": "limited", "score": 0.5})
+    )
+    handler.store_test_result(result(timestamp="2025-03-03T00:00:00", compatibility={"status": "supported"}))
+    with session_scope(handler.engine) as session:
+        verdict = session.scalars(select(HardwareCompatibility)).one()
+    assert (verdict.compatibility_status, verdict.compatibility_score, verdict.recommended) == ("supported", None, None)
+
+
+def test_fields_no_result_of_a_chunk_gives_are_stored_as_null_or_their_default(handler: TestResultsDBHandler) -> None:
+    """A chunk where nobody names an optional field stores NULL there, and the column's own default where it has
+    one (``is_simulated``), exactly as a chunk where some result names it."""
+    named = result(
+        error_message="warm-up skipped",
+        is_simulated=True,
+        simulation_reason="no device",
+        performance={"batch_size": 4, "precision": "fp16", "sample_count": 30},
+    )
+    unnamed = result(performance={"batch_size": 8})
+    handler.store_test_results([unnamed, named, unnamed], chunk_size=1)
+    with session_scope(handler.engine) as session:
+        tests = session.execute(
+            select(TestResult.error_message, TestResult.is_simulated, TestResult.simulation_reason).order_by(
+                TestResult.id
+            )
+        ).all()
+        perf = session.execute(
+            select(
+                PerformanceResult.precision,
+                PerformanceResult.sample_count,
+                PerformanceResult.is_simulated,
+                PerformanceResult.power_watts,
+            ).order_by(PerformanceResult.id)
+        ).all()
+    assert [tuple(row) for row in tests] == [
+        (None, False, None),
+        ("warm-up skipped", True, "no device"),
+        (None, False, None),
+    ]
+    assert [tuple(row) for row in perf] == [
+        (None, None, False, None),
+        ("fp16", 30, True, None),
+        (None, None, False, None),
+    ]
+
+
 def test_non_atomic_streams_commit_chunk_by_chunk(handler: TestResultsDBHandler) -> None:
     def generated() -> Any:
         for i in range(250):
