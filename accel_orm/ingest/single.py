@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Table
 from accel_orm.errors import InvalidResultError
 from accel_orm.ingest.dimensions import KnownDimensions, resolve_dimensions
 from accel_orm.ingest.validate import ResultBatch, SectionColumns, validate_chunk_per_item
-from accel_orm.ingest.writers import TEST_ID_SEQUENCE, DuckDBWriter
+from accel_orm.ingest.writers import TEST_ID_SEQUENCE, DuckDBWriter, null_by_default
 from accel_orm.models import PerformanceResult, PowerMetric, TestResult
 
 
@@ -69,20 +69,25 @@ class SingleResultWriter:
         test.update(model_id=model_id, hardware_id=hardware_id, test_date=timestamp.date().isoformat())
         if run_id is not None:
             test["run_id"] = run_id
-        statement = self._statement(connection, cast(Table, TestResult.__table__), test)
-        test_id = raw.execute(statement, list(test.values())).fetchone()[0]
+        test_id = self._insert(connection, raw, cast(Table, TestResult.__table__), test).fetchone()[0]
         for section, entity in ((batch.performance, PerformanceResult), (batch.power, PowerMetric)):
             if section.rows:
                 row = self._section_row(section, timestamp, test_id, model_id, hardware_id)
                 if run_id is not None:
                     row["run_id"] = run_id
-                raw.execute(self._statement(connection, cast(Table, entity.__table__), row), list(row.values()))
+                self._insert(connection, raw, cast(Table, entity.__table__), row)
         if batch.compatibility.rows:
             # Rare in one-at-a-time calls; the bulk upsert keeps "the newest verdict wins" in one place.
             from accel_orm.ingest.store import _upsert_compatibility
 
             ids = np.asarray([model_id]), np.asarray([hardware_id])
             _upsert_compatibility(connection, DuckDBWriter(), batch.compatibility, batch.test["timestamp"], *ids)
+
+    def _insert(self, connection: Connection, raw: Any, table: Table, row: dict[str, Any]) -> Any:
+        """Execute the row's INSERT; NULLs the table would store anyway are left out (a shorter statement is a
+        cheaper one for DuckDB to bind)."""
+        row = {name: value for name, value in row.items() if value is not None or not null_by_default(table, name)}
+        return raw.execute(self._statement(connection, table, row), list(row.values()))
 
     def _statement(self, connection: Connection, table: Table, row: dict[str, Any]) -> str:
         key = (table.name, tuple(row))

@@ -135,7 +135,9 @@ def without_unset_columns(table: Table, columns: Columns) -> Columns:
     parses every empty CSV field. A column with a default (``is_simulated``, ``created_at``) is always kept,
     because leaving it out would store the default instead of the NULL.
     """
-    return {name: values for name, values in columns.items() if not _only_nulls(values) or _has_default(table, name)}
+    return {
+        name: values for name, values in columns.items() if not (_only_nulls(values) and null_by_default(table, name))
+    }
 
 
 def _only_nulls(values: Sequence[Any] | np.ndarray | pa.Array) -> bool:
@@ -146,9 +148,10 @@ def _only_nulls(values: Sequence[Any] | np.ndarray | pa.Array) -> bool:
     return len(values) > 0 and values.count(None) == len(values)
 
 
-def _has_default(table: Table, name: str) -> bool:
+def null_by_default(table: Table, name: str) -> bool:
+    """Whether a row that leaves column ``name`` out gets NULL there (no default of either kind, no key)."""
     column = table.c[name]
-    return column.primary_key or column.default is not None or column.server_default is not None
+    return not (column.primary_key or column.default is not None or column.server_default is not None)
 
 
 def arrow_table(table: Table, columns: Columns) -> pa.Table:

@@ -372,9 +372,13 @@ def test_a_newer_verdict_without_a_score_clears_the_older_score(handler: TestRes
     assert (verdict.compatibility_status, verdict.compatibility_score, verdict.recommended) == ("supported", None, None)
 
 
-def test_fields_no_result_of_a_chunk_gives_are_stored_as_null_or_their_default(handler: TestResultsDBHandler) -> None:
-    """A chunk where nobody names an optional field stores NULL there, and the column's own default where it has
-    one (``is_simulated``), exactly as a chunk where some result names it."""
+@pytest.mark.parametrize("one_by_one", [False, True], ids=["chunks of one", "store_test_result"])
+def test_fields_no_result_of_a_chunk_gives_are_stored_as_null_or_their_default(
+    handler: TestResultsDBHandler, one_by_one: bool
+) -> None:
+    """A chunk (or a single result) naming no optional field stores NULL there, and the column's own default
+    where it has one (``is_simulated``), exactly as one that names them. The writers leave such all-NULL columns
+    out of their statements."""
     named = result(
         error_message="warm-up skipped",
         is_simulated=True,
@@ -382,7 +386,11 @@ def test_fields_no_result_of_a_chunk_gives_are_stored_as_null_or_their_default(h
         performance={"batch_size": 4, "precision": "fp16", "sample_count": 30},
     )
     unnamed = result(performance={"batch_size": 8})
-    handler.store_test_results([unnamed, named, unnamed], chunk_size=1)
+    if one_by_one:
+        for item in (unnamed, named, unnamed):
+            handler.store_test_result(item)
+    else:
+        handler.store_test_results([unnamed, named, unnamed], chunk_size=1)
     with session_scope(handler.engine) as session:
         tests = session.execute(
             select(TestResult.error_message, TestResult.is_simulated, TestResult.simulation_reason).order_by(
