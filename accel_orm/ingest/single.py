@@ -73,6 +73,11 @@ class SingleResultWriter:
         for section, entity in ((batch.performance, PerformanceResult), (batch.power, PowerMetric)):
             if section.rows:
                 row = self._section_row(section, timestamp, test_id, model_id, hardware_id)
+                if entity is PerformanceResult:
+                    # As in the bulk path: a performance row that says nothing about simulation takes its result's.
+                    for name in ("is_simulated", "simulation_reason"):
+                        if row.get(name) is None:
+                            row[name] = test[name]
                 if run_id is not None:
                     row["run_id"] = run_id
                 self._insert(connection, raw, cast(Table, entity.__table__), row)
