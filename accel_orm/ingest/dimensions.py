@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
+import numpy as np
+import pyarrow as pa
 from sqlalchemy import Connection, Table, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -28,6 +30,8 @@ _DIMENSIONS_LOCK_KEY = 0x616363656C5F646D
 _LOOKUP_CHUNK = 2000
 # Up to this many new rows a bound INSERT beats registering an Arrow table (measured: 1 row 1 ms vs 3 ms).
 _BOUND_INSERT_MAX_ROWS = 8
+# From this many items on, Arrow's dictionary encoding finds a chunk's distinct keys faster than a dict does.
+_ARROW_KEYS_MIN_ITEMS = 64
 
 
 @dataclass
@@ -36,23 +40,71 @@ class DimensionCounts:
     hardware_created: int = 0
 
 
-def _first_facts(keys: Sequence[Hashable], columns: dict[str, list[Any]]) -> dict[Hashable, dict[str, Any]]:
-    """Per distinct key, each column's first non-null value in the batch (set/dict work per chunk, not per row)."""
-    total = len(keys)
-    # Reversed, later (= earlier in the batch) positions overwrite: each key ends at its first position. C-level.
-    first = dict(zip(reversed(keys), range(total - 1, -1, -1), strict=True))
-    facts = {key: {name: values[position] for name, values in columns.items()} for key, position in first.items()}
-    for name, values in columns.items():
-        nulls = values.count(None)
-        # Only a column holding both nulls and values, where some key lacks it at its first row, needs a second look.
-        if nulls in (0, total) or not any(known[name] is None for known in facts.values()):
-            continue
-        for position, value in enumerate(values):
-            if value is not None:
-                known = facts[keys[position]]
-                if known[name] is None:
-                    known[name] = value
-    return facts
+@dataclass
+class _DistinctKeys:
+    """A batch's distinct natural keys and, per item, which of them it names (set work per chunk, not per row)."""
+
+    keys: list[Hashable]  # in order of first appearance
+    first: list[int]  # the position of each key's first item
+    codes: np.ndarray  # int64, per item: its key's index in ``keys``
+
+    @classmethod
+    def of(cls, keys: Sequence[Hashable]) -> _DistinctKeys:
+        """From the items' keys, with a dict: fastest for the few rows of a one-at-a-time call."""
+        index: dict[Hashable, int] = {}
+        first: list[int] = []
+        codes = np.empty(len(keys), dtype=np.int64)
+        for position, key in enumerate(keys):
+            code = index.get(key)
+            if code is None:
+                code = index[key] = len(first)
+                first.append(position)
+            codes[position] = code
+        return cls(list(index), first, codes)
+
+    @classmethod
+    def of_text_columns(cls, columns: Sequence[list[str]]) -> _DistinctKeys:
+        """From text columns (no NULLs) that together form the key, dictionary-encoded by Arrow in C: a chunk of
+        20,000 items costs ~1 ms instead of ~15 ms of tuples, dict lookups and per-item lists."""
+        combined = np.zeros(len(columns[0]), dtype=np.int64)
+        dictionaries: list[list[str]] = []
+        for values in columns:
+            encoded = pa.array(values, type=pa.string()).dictionary_encode()
+            dictionaries.append(encoded.dictionary.to_pylist())
+            combined = combined * len(dictionaries[-1]) + encoded.indices.to_numpy(zero_copy_only=False)
+        unique, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")  # np.unique sorts by code; keep the order of first appearance
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        keys: list[Hashable] = []
+        for code in unique[order].tolist():
+            parts: list[str] = []
+            for dictionary in reversed(dictionaries):
+                code, index = divmod(code, len(dictionary))
+                parts.append(dictionary[index])
+            keys.append(parts[0] if len(parts) == 1 else tuple(reversed(parts)))
+        return cls(keys, first[order].tolist(), rank[inverse.reshape(-1)])
+
+    def first_facts(self, columns: dict[str, list[Any]]) -> dict[Hashable, dict[str, Any]]:
+        """Per distinct key, each column's first non-null value in the batch."""
+        facts = {
+            key: {name: values[position] for name, values in columns.items()}
+            for key, position in zip(self.keys, self.first, strict=True)
+        }
+        total = len(self.codes)
+        for name, values in columns.items():
+            nulls = values.count(None)
+            # Only a column holding both nulls and values, where some key lacks it at its first row, needs a
+            # second look.
+            if nulls in (0, total) or not any(known[name] is None for known in facts.values()):
+                continue
+            codes = self.codes.tolist()
+            for position, value in enumerate(values):
+                if value is not None:
+                    known = facts[self.keys[codes[position]]]
+                    if known[name] is None:
+                        known[name] = value
+        return facts
 
 
 KnownRows = dict[Hashable, tuple[int, dict[str, Any]]]
@@ -82,7 +134,7 @@ class _Dimension:
         self.id_column = id_column
         self.key_columns = key_columns
 
-    def keys_of_batch(self, columns: dict[str, list[Any]]) -> list[Hashable]:
+    def keys_of_batch(self, columns: dict[str, list[Any]]) -> _DistinctKeys:
         raise NotImplementedError
 
     def key_of_row(self, row: Any) -> Hashable:
@@ -100,14 +152,14 @@ class _Dimension:
         columns: dict[str, list[Any]],
         created_at: datetime,
         known: KnownRows | None = None,
-    ) -> tuple[list[int], int]:
+    ) -> tuple[np.ndarray, int]:
         """The id of each item's row (creating missing rows and filling blanks) and how many rows were created.
 
         ``known``: rows resolved earlier in this transaction (or on a held connection): a key whose facts they
         already cover needs no statement at all; every key resolved here is added to it.
         """
-        keys = self.keys_of_batch(columns)
-        facts = _first_facts(keys, columns)
+        distinct = self.keys_of_batch(columns)
+        facts = distinct.first_facts(columns)
         ids: dict[Hashable, int] = {}
         unresolved = facts
         if known is not None:
@@ -133,7 +185,8 @@ class _Dimension:
                     known[key] = (ids[key], _merged(known.get(key), new))
         # "Created" means new to the database when this batch looked; under a PostgreSQL race another writer may
         # have inserted a few of them a moment earlier.
-        return list(map(ids.__getitem__, keys)), len(missing)
+        ids_by_code = np.fromiter(map(ids.__getitem__, distinct.keys), dtype=np.int64, count=len(distinct.keys))
+        return ids_by_code[distinct.codes], len(missing)
 
     def _insert(self, connection: Connection, rows: list[dict[str, Any]], created_at: datetime) -> dict[Hashable, int]:
         """Insert ``rows`` (one multi-row statement); the ids it learnt on the way, by key (DuckDB: all of them)."""
@@ -182,8 +235,11 @@ class _Models(_Dimension):
     def __init__(self) -> None:
         super().__init__(cast(Table, Model.__table__), "model_id", ("model_name",))
 
-    def keys_of_batch(self, columns: dict[str, list[Any]]) -> list[Hashable]:
-        return columns["model_name"]
+    def keys_of_batch(self, columns: dict[str, list[Any]]) -> _DistinctKeys:
+        names = columns["model_name"]
+        if len(names) < _ARROW_KEYS_MIN_ITEMS:
+            return _DistinctKeys.of(names)
+        return _DistinctKeys.of_text_columns([names])
 
     def key_of_row(self, row: Any) -> Hashable:
         return row.model_name
@@ -208,10 +264,13 @@ class _Hardware(_Dimension):
     def __init__(self) -> None:
         super().__init__(cast(Table, HardwarePlatform.__table__), "hardware_id", ("hardware_type", "device_name"))
 
-    def keys_of_batch(self, columns: dict[str, list[Any]]) -> list[Hashable]:
-        pairs = list(zip(columns["hardware_type"], columns["device_name"], strict=True))
-        canonical = {pair: _hardware_key(*pair) for pair in set(pairs)}  # few distinct pairs per chunk
-        return list(map(canonical.__getitem__, pairs))
+    def keys_of_batch(self, columns: dict[str, list[Any]]) -> _DistinctKeys:
+        types, devices = columns["hardware_type"], columns["device_name"]
+        if len(types) < _ARROW_KEYS_MIN_ITEMS:
+            return _DistinctKeys.of(list(map(_hardware_key, types, devices)))
+        if None in devices:  # no device name is the empty one, as in _hardware_key
+            devices = [device or "" for device in devices]
+        return _DistinctKeys.of_text_columns([types, devices])
 
     def key_of_row(self, row: Any) -> Hashable:
         return _hardware_key(row.hardware_type, row.device_name)
@@ -257,8 +316,8 @@ def resolve_dimensions(
     model_columns: dict[str, list[Any]],
     hardware_columns: dict[str, list[Any]],
     known: KnownDimensions | None = None,
-) -> tuple[list[int], list[int], DimensionCounts]:
-    """``(model_ids, hardware_ids, counts)`` for the batch's items, in item order."""
+) -> tuple[np.ndarray, np.ndarray, DimensionCounts]:
+    """``(model_ids, hardware_ids, counts)`` for the batch's items, in item order (int64 arrays)."""
     now = utc_now()
     known_models = known.models if known is not None else None
     known_hardware = known.hardware if known is not None else None

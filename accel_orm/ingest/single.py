@@ -114,4 +114,4 @@ class SingleResultWriter:
 
     def _dimension_ids(self, connection: Connection, batch: ResultBatch) -> tuple[int, int]:
         model_ids, hardware_ids, _ = resolve_dimensions(connection, batch.model, batch.hardware, self._known)
-        return model_ids[0], hardware_ids[0]
+        return int(model_ids[0]), int(hardware_ids[0])

@@ -124,11 +124,14 @@ class Committer:
         counts.stored = len(batch)
         counts.performance_rows = len(batch.performance.rows)
         counts.power_rows = len(batch.power.rows)
-        model_keys = MODELS.keys_of_batch(batch.model)
-        hardware_keys = HARDWARE.keys_of_batch(batch.hardware)
-        counts.compatibility_rows = len({(model_keys[row], hardware_keys[row]) for row in batch.compatibility.rows})
-        counts.models_created = _planned_new(connection, MODELS, model_keys, self.planned_models)
-        counts.hardware_created = _planned_new(connection, HARDWARE, hardware_keys, self.planned_hardware)
+        models = MODELS.keys_of_batch(batch.model)
+        hardware = HARDWARE.keys_of_batch(batch.hardware)
+        rows = batch.compatibility.rows
+        counts.compatibility_rows = len(
+            set(zip(models.codes[rows].tolist(), hardware.codes[rows].tolist(), strict=True))
+        )
+        counts.models_created = _planned_new(connection, MODELS, models.keys, self.planned_models)
+        counts.hardware_created = _planned_new(connection, HARDWARE, hardware.keys, self.planned_hardware)
 
     def _accept(self, group: list[PendingFile], outcome: _Outcome) -> None:
         for f in group:

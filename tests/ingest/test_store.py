@@ -431,12 +431,14 @@ def test_non_atomic_streams_commit_chunk_by_chunk(handler: TestResultsDBHandler)
     assert counts(handler.engine)["test_results"] == 348
 
 
+@pytest.mark.parametrize("chunk_size", [7, 500], ids=["small chunks", "chunks with Arrow-encoded keys"])
 @pytest.mark.parametrize("new_models", [3, 40], ids=["few new rows", "many new rows"])
 def test_every_result_links_to_its_own_model_and_hardware_across_chunks(
-    handler: TestResultsDBHandler, new_models: int
+    handler: TestResultsDBHandler, new_models: int, chunk_size: int
 ) -> None:
     """Models and hardware created in one statement (bound for a few rows, Arrow for many) and remembered between
-    chunks: each stored result still points at the model and hardware it named."""
+    chunks, their keys found with a dict (small chunks) or Arrow's dictionary encoding: each stored result still
+    points at the model and hardware it named."""
     devices = [None, "A100", "H100", "  "]  # a blank device name is no device name
     results = [
         result(
@@ -445,9 +447,9 @@ def test_every_result_links_to_its_own_model_and_hardware_across_chunks(
             device_name=devices[i % 4],
             execution_time=float(i),
         )
-        for i in range(5 * new_models)
+        for i in range(25 * new_models)
     ]
-    handler.store_test_results(results, chunk_size=7)
+    handler.store_test_results(results, chunk_size=chunk_size)
     with session_scope(handler.engine) as session:
         stored = session.execute(
             select(
@@ -462,7 +464,7 @@ def test_every_result_links_to_its_own_model_and_hardware_across_chunks(
         hardware_rows = session.scalar(select(func.count()).select_from(HardwarePlatform))
     expected = {
         float(i): (f"model-{i % new_models}", ("cuda", "cpu", "rocm")[i % 3], (None, "A100", "H100", None)[i % 4])
-        for i in range(5 * new_models)
+        for i in range(25 * new_models)
     }
     assert {time: (model, kind, device) for time, model, kind, device in stored} == expected
     assert hardware_rows == len(set(expected_hardware[1:] for expected_hardware in expected.values()))
