@@ -278,7 +278,11 @@ def _check_time(values: list[Any], path: str, problems: Problems) -> list[Any]:
     for i, value in enumerate(values):
         if value is None:
             continue
-        moment = _as_utc(value)
+        try:
+            moment = _as_utc(value)
+        except OverflowError:  # e.g. 0001-01-01 00:00+05:00 would be in year 0 in UTC
+            problems.setdefault(i, []).append(f"{path}: {show(value)} is out of range once converted to UTC")
+            continue
         if moment is None:
             expected = "an ISO-8601 time" if type(value) is str else "an ISO-8601 time, a datetime or epoch seconds"
             problems.setdefault(i, []).append(f"{path}: must be {expected}, got {show(value)}")

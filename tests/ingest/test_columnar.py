@@ -7,6 +7,7 @@ import math
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +20,7 @@ from accel_orm.ingest.fields import SECTIONS, TOP_LEVEL_FIELDS
 from accel_orm.ingest.validate import ResultBatch, SectionColumns, validate_chunk, validate_chunk_per_item
 
 NOW = datetime(2026, 1, 2, 3, 4, 5)
+ZONES = [UTC, ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")]
 
 # Every kind of value a harness might send, valid or not, for any field.
 ANY_VALUE = st.one_of(
@@ -33,6 +35,9 @@ ANY_VALUE = st.one_of(
     st.sampled_from([b"bytes", Decimal("1.5"), np.float64(2.5), np.int64(3), ["fp16", "int8"], {"k": 1}]),
     st.datetimes(timezones=st.just(UTC) | st.none()),
     st.just(datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=2)))),
+    # Any zone, the whole range: near year 1 or 9999 the UTC time falls outside what datetime can hold.
+    st.datetimes(timezones=st.sampled_from([timezone(timedelta(hours=14)), timezone(-timedelta(hours=12))])),
+    st.datetimes(min_value=datetime(1900, 1, 1), timezones=st.sampled_from(ZONES)),
 )
 MOMENT = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC) | st.none()
@@ -211,6 +216,9 @@ NEAR_MISS_VALUES = [
     "2025-03-05 19:57:14",
     "not a time",
     datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=-5))),
+    datetime(2025, 3, 30, 2, 30, tzinfo=ZoneInfo("Europe/Berlin")),  # in the spring-forward gap
+    datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))),  # its UTC time is before year 1
+    datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))),  # and this one's after 9999
 ]
 FIELD_PATHS = [(None, key) for key in TOP_LEVEL_FIELDS] + [
     (section, key) for section, fields in SECTIONS.items() for key in fields

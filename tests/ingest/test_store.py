@@ -121,6 +121,10 @@ def test_seed_examples_store_and_link(handler: TestResultsDBHandler) -> None:
         ({"success": "yes"}, "success: must be true or false, got 'yes'"),
         ({"timestamp": "yesterday"}, "timestamp: must be an ISO-8601 time, got 'yesterday'"),
         ({"timestamp": [2025]}, "timestamp: must be an ISO-8601 time, a datetime or epoch seconds, got [2025]"),
+        (
+            {"timestamp": "0001-01-01T00:00:00+05:00"},
+            "timestamp: '0001-01-01T00:00:00+05:00' is out of range once converted to UTC",
+        ),
         ({"details": ["a"]}, "details: must be a JSON object (dict), got list"),
         ({"details": {"s": {1, 2}}}, "details: not JSON-serialisable"),
         ({"details": {"x": float("nan")}}, "details: not JSON-serialisable"),
