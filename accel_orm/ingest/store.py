@@ -265,10 +265,7 @@ def _linked(
     test's."""
     rows = np.asarray(section.rows, dtype=np.int64)
     columns: dict[str, Any] = dict(section.columns)
-    columns["test_timestamp"] = [
-        moment if moment is not None else timestamps[row]
-        for moment, row in zip(columns["test_timestamp"], section.rows, strict=True)
-    ]
+    columns["test_timestamp"] = _defaulted(columns["test_timestamp"], timestamps, section.rows)
     columns["test_id"] = test_ids[rows]
     columns["model_id"] = models[rows]
     columns["hardware_id"] = hardware[rows]
@@ -280,10 +277,17 @@ def _linked(
 def _inherit_simulation(columns: dict[str, Any], section: SectionColumns, test: dict[str, list[Any]]) -> None:
     """A performance row that says nothing about simulation takes its test result's flag and reason."""
     for name in ("is_simulated", "simulation_reason"):
-        own = columns[name]
-        columns[name] = [
-            value if value is not None else test[name][row] for value, row in zip(own, section.rows, strict=True)
-        ]
+        columns[name] = _defaulted(columns[name], test[name], section.rows)
+
+
+def _defaulted(own: list[Any], fallback: list[Any], rows: list[int]) -> list[Any]:
+    """``own`` with each None replaced by the value ``fallback`` holds for the row's test result."""
+    nulls = own.count(None)
+    if nulls == 0:
+        return own
+    if nulls == len(own):  # the common case: the sub-dicts say nothing, all of it comes from the results
+        return fallback if len(rows) == len(fallback) else list(map(fallback.__getitem__, rows))
+    return [value if value is not None else fallback[row] for value, row in zip(own, rows, strict=True)]
 
 
 def _upsert_compatibility(
