@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Literal, cast
 
 import numpy as np
+import pyarrow as pa
 from sqlalchemy import Connection, Engine, Table, or_
 from sqlalchemy.dialects.postgresql import Insert as PGInsert
 
@@ -234,14 +235,19 @@ def write_batch(
     hardware = np.asarray(hardware_ids, dtype=np.int64)
     run_ids = (runs or RunResolver()).run_ids(connection, batch, writer)
     test_ids = writer.allocate_test_ids(connection, len(batch))
+    timestamps = batch.test["timestamp"]
+    # Converted to Arrow once: the results' times are also the times of sub-dicts that name none of their own.
+    stamps = pa.array(timestamps, type=pa.timestamp("us"))
     test_columns: dict[str, Any] = {"id": test_ids, "model_id": models, "hardware_id": hardware, **batch.test}
+    test_columns["timestamp"] = stamps
     if run_ids is not None:
         test_columns["run_id"] = run_ids
     writer.write(connection, cast(Table, TestResult.__table__), test_columns)
-    timestamps = batch.test["timestamp"]
     for section, table in ((batch.performance, PerformanceResult), (batch.power, PowerMetric)):
         if section.rows:
             columns = _linked(section, timestamps, test_ids, models, hardware, run_ids)
+            if columns["test_timestamp"] is timestamps:
+                columns["test_timestamp"] = stamps
             if table is PerformanceResult:
                 _inherit_simulation(columns, section, batch.test)
             writer.write(connection, cast(Table, table.__table__), columns)
