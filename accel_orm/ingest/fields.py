@@ -95,7 +95,7 @@ PERFORMANCE_FIELDS = _fields(
     # Part of the comparability key: results at different precisions or of different test cases never compare.
     Field("precision", Kind.TEXT, "precision"),
     Field("test_case", Kind.TEXT, "test_case"),
-    # Absent here, a performance row takes its test result's simulation flags (see ingest.store).
+    # Absent here, a performance row takes its test result's simulation flags (INHERITED_FROM_RESULT).
     Field("is_simulated", Kind.FLAG, "is_simulated"),
     Field("simulation_reason", Kind.TEXT, "simulation_reason"),
     # The spread behind the value, so comparisons can judge noise (pytest-benchmark: stddev, iqr, rounds).
@@ -153,6 +153,8 @@ SECTIONS: dict[str, dict[str, Field]] = {
 
 TOP_LEVEL_FIELDS: dict[str, Field] = {**TEST_FIELDS, **MODEL_FIELDS, **HARDWARE_FIELDS}
 # Keys with a meaning of their own; any other top-level key is kept in ``details``.
+# Performance columns that, left unset, take their test result's value (both write paths apply it).
+INHERITED_FROM_RESULT = ("is_simulated", "simulation_reason")
 KNOWN_TOP_LEVEL_KEYS = frozenset(TOP_LEVEL_FIELDS) | frozenset(SECTIONS) | {"details", "test_date"}
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Table
 
 from accel_orm.errors import InvalidResultError
 from accel_orm.ingest.dimensions import KnownDimensions, resolve_dimensions
+from accel_orm.ingest.fields import INHERITED_FROM_RESULT
 from accel_orm.ingest.validate import ResultBatch, SectionColumns, validate_chunk_per_item
 from accel_orm.ingest.writers import TEST_ID_SEQUENCE, DuckDBWriter, null_by_default
 from accel_orm.models import PerformanceResult, PowerMetric, TestResult
@@ -74,8 +75,7 @@ class SingleResultWriter:
             if section.rows:
                 row = self._section_row(section, timestamp, test_id, model_id, hardware_id)
                 if entity is PerformanceResult:
-                    # As in the bulk path: a performance row that says nothing about simulation takes its result's.
-                    for name in ("is_simulated", "simulation_reason"):
+                    for name in INHERITED_FROM_RESULT:  # as the bulk path does
                         if row.get(name) is None:
                             row[name] = test[name]
                 if run_id is not None:

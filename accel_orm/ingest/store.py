@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import Insert as PGInsert
 from accel_orm.db import translate_errors
 from accel_orm.errors import InvalidResultError
 from accel_orm.ingest.dimensions import KnownDimensions, resolve_dimensions
+from accel_orm.ingest.fields import INHERITED_FROM_RESULT
 from accel_orm.ingest.validate import ResultBatch, SectionColumns, validate_chunk
 from accel_orm.ingest.writers import FactWriter, writer_for
 from accel_orm.models import COMPATIBLE_STATUSES, HardwareCompatibility, PerformanceResult, PowerMetric, TestResult
@@ -282,7 +283,7 @@ def _linked(
 
 def _inherit_simulation(columns: dict[str, Any], section: SectionColumns, test: dict[str, list[Any]]) -> None:
     """A performance row that says nothing about simulation takes its test result's flag and reason."""
-    for name in ("is_simulated", "simulation_reason"):
+    for name in INHERITED_FROM_RESULT:
         columns[name] = _defaulted(columns[name], test[name], section.rows)
 
 
