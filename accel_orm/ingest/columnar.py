@@ -53,8 +53,10 @@ _RANGES = {
     Kind.NUMBER: (-_MAX, _MAX),
     Kind.SCORE: (0.0, 1.0),
 }
-# Sections whose numeric columns only the fact writers read: they get them as Arrow arrays.
+# Sections whose numeric columns only the fact writers read: they get them as Arrow arrays (so do the results'
+# own numbers; model and hardware facts go to the dimension code as lists).
 _ARROW_SECTIONS = frozenset({"performance", "power_metrics"})
+_ZERO_AND_ONE = pa.array([0.0, 1.0])  # what Arrow makes of True and False in a float64 column
 _MICROSECONDS = pa.timestamp("us")
 _UTC_MICROSECONDS = pa.timestamp("us", tz="UTC")
 _FALLBACK_ERRORS = (pa.ArrowException, OverflowError, UnicodeError, TypeError, ValueError)
@@ -128,18 +130,28 @@ def _mapped(values: list[Any], mapping: dict[str, str]) -> list[Any]:
     return [None if value is None else mapping[value] for value in values]
 
 
-def _check_numbers(values: list[Any], low: float, high: float) -> pa.Array:
-    if not _types(values) <= _NUMBER_TYPES:
+def _check_numbers(values: list[Any], low: float, high: float, *, as_array: bool) -> list[Any] | pa.Array:
+    """Finite numbers within [low, high]: the Arrow array they were checked on (``as_array``), else ``values``.
+
+    Arrow's float64 conversion takes what the per-item checker takes (int, float, numpy numbers, as ``float()``
+    would convert them) and refuses the rest (text, Decimal, numpy bools, ints beyond 64 bits), except Python
+    bools, which it turns into 1.0 and 0.0. So only a column holding a 0.0 or 1.0 needs its Python types looked
+    at: a whole pass over the values saved for most measurements. A list handed on as it is must hold plain
+    numbers, so it is always type-checked.
+    """
+    if not as_array and not _types(values) <= _NUMBER_TYPES:
         raise _NotClean
-    array = pa.array(values, type=pa.float64())  # ints beyond 64 bits raise: the per-item checker takes them
+    array = pa.array(values, type=pa.float64())
     if array.null_count == len(array):
-        return array
+        return array if as_array else values
     if pc.any(pc.is_nan(array)).as_py():
         raise _NotClean
     bounds = pc.min_max(array)
     if not (low <= bounds["min"].as_py() and bounds["max"].as_py() <= high):
         raise _NotClean
-    return array
+    if as_array and pc.any(pc.is_in(array, value_set=_ZERO_AND_ONE)).as_py() and bool in _types(values):
+        raise _NotClean
+    return array if as_array else values
 
 
 def _check_counts(values: list[Any], path: str) -> pa.Array:
@@ -185,8 +197,7 @@ def _checked(values: list[Any], spec: Field, path: str, *, arrays: bool) -> list
     if spec.required:
         raise _NotClean  # only text fields are required today; anything else gets the per-item rules
     if kind in _RANGES:
-        array = _check_numbers(values, *_RANGES[kind])
-        return array if arrays else values
+        return _check_numbers(values, *_RANGES[kind], as_array=arrays)
     if kind is Kind.COUNT:
         array = _check_counts(values, path)
         return array if arrays else values
@@ -278,7 +289,7 @@ def flatten_clean_chunk(items: Sequence[Any], *, now: datetime) -> ResultBatch |
     dicts: Sequence[dict[str, Any]] = items
     try:
         keys = _Keys(dicts)
-        test = _fields(keys, TEST_FIELDS, "")
+        test = _fields(keys, TEST_FIELDS, "", arrays=True)
         model = _fields(keys, MODEL_FIELDS, "")
         hardware = _fields(keys, HARDWARE_FIELDS, "")
         sections, extras = _sections(keys)

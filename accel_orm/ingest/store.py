@@ -266,7 +266,7 @@ def _linked(
     test_ids: np.ndarray,
     models: np.ndarray,
     hardware: np.ndarray,
-    run_ids: list[int | None] | None = None,
+    run_ids: list[int | None] | np.ndarray | None = None,
 ) -> dict[str, Any]:
     """A sub-dict's columns plus the ids of its test result, model, hardware and run; its time defaults to the
     test's."""
@@ -276,7 +276,9 @@ def _linked(
     columns["test_id"] = test_ids[rows]
     columns["model_id"] = models[rows]
     columns["hardware_id"] = hardware[rows]
-    if run_ids is not None:
+    if isinstance(run_ids, np.ndarray):
+        columns["run_id"] = run_ids[rows]
+    elif run_ids is not None:
         columns["run_id"] = [run_ids[row] for row in section.rows]
     return columns
 

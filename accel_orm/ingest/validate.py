@@ -89,7 +89,7 @@ class ResultBatch:
     """Valid items of one chunk, flattened into columns (each list has one entry per kept item)."""
 
     positions: list[int]  # index of each kept item in the caller's whole input
-    test: dict[str, list[Any]]
+    test: dict[str, list[Any] | pa.Array]  # the columnar path hands numbers on as Arrow arrays (SectionColumns)
     model: dict[str, list[Any]]
     hardware: dict[str, list[Any]]
     # Sub-dicts: ``rows`` says which kept items have one; columns hold one entry per such item.

@@ -145,7 +145,8 @@ def _only_nulls(values: Sequence[Any] | np.ndarray | pa.Array) -> bool:
         return values.null_count == len(values)
     if isinstance(values, np.ndarray):
         return False  # ids and numbers: never NULL
-    return len(values) > 0 and values.count(None) == len(values)
+    # The first value settles most columns without a scan.
+    return len(values) > 0 and values[0] is None and values.count(None) == len(values)
 
 
 def null_by_default(table: Table, name: str) -> bool:

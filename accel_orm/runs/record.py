@@ -22,6 +22,7 @@ from collections.abc import Hashable
 from datetime import datetime
 from typing import Any, cast
 
+import numpy as np
 from sqlalchemy import Connection, Table, func, select
 
 from accel_orm.errors import InvalidResultError
@@ -88,8 +89,11 @@ class RunResolver:
         self.used: set[int] = set()
         self._checked: set[int] = set()
 
-    def run_ids(self, connection: Connection, batch: ResultBatch, writer: FactWriter) -> list[int | None] | None:
-        """The run id of each item of ``batch`` (None: no run), creating runs first; None when no item has one."""
+    def run_ids(
+        self, connection: Connection, batch: ResultBatch, writer: FactWriter
+    ) -> list[int | None] | np.ndarray | None:
+        """The run id of each item of ``batch`` (None: no run), creating runs first; None when no item has one.
+        When every item belongs to the default run, one int64 array (the writers take it without conversion)."""
         has_default = self.default_id is not None or self.default_key is not None
         if not batch.run.rows and not has_default:
             return None
@@ -128,7 +132,7 @@ class RunResolver:
 
     def _default_ids(
         self, connection: Connection, batch: ResultBatch, writer: FactWriter, timestamps: list[datetime]
-    ) -> list[int | None]:
+    ) -> np.ndarray:
         """The common case, no item names its run: every item gets the default run (no per-item work)."""
         run_id = self.default_id
         if run_id is not None:
@@ -140,7 +144,7 @@ class RunResolver:
             self._create(connection, writer, wanted)
             run_id = self.known[key]
         self.used.add(run_id)
-        return [run_id] * len(batch)
+        return np.full(len(batch), run_id, dtype=np.int64)
 
     def _check_recorded(self, connection: Connection, batch: ResultBatch, referenced: dict[int, int]) -> None:
         """Every referenced run id must exist (on DuckDB nothing else would stop an orphan)."""

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from accel_orm.ingest.columnar import flatten_clean_chunk
 from accel_orm.ingest.fields import SECTIONS, TOP_LEVEL_FIELDS
-from accel_orm.ingest.validate import ResultBatch, SectionColumns, validate_chunk, validate_chunk_per_item
+from accel_orm.ingest.validate import ResultBatch, validate_chunk, validate_chunk_per_item
 
 NOW = datetime(2026, 1, 2, 3, 4, 5)
 ZONES = [UTC, ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")]
@@ -111,36 +111,44 @@ def test_fast_path_agrees_with_the_per_item_checker(items: list[dict[str, Any]])
     for part in ("test", "model", "hardware"):
         fast_columns, slow_columns = getattr(fast, part), getattr(slow.batch, part)
         assert fast_columns.keys() == slow_columns.keys()
-        for name in fast_columns:
-            assert all(map(_same, fast_columns[name], slow_columns[name])), (part, name)
+        for name, (values, slow_values) in _as_stored(fast_columns, slow_columns).items():
+            assert all(map(_same, values, slow_values)), (part, name)
     for part in ("performance", "power", "compatibility"):
         fast_section, slow_section = getattr(fast, part), getattr(slow.batch, part)
         assert fast_section.rows == slow_section.rows
-        for name, (values, slow_values) in _as_stored(fast_section, slow_section).items():
+        for name, (values, slow_values) in _as_stored(fast_section.columns, slow_section.columns).items():
             assert all(map(_same, values, slow_values)), (part, name)
 
 
 def _assert_same_batch(fast: ResultBatch, slow: ResultBatch, context: Any = None) -> None:
-    """Equal batches, the sections' Arrow-array columns compared as stored."""
+    """Equal batches, the Arrow-array columns compared as stored."""
     for part in ("performance", "power", "compatibility", "run"):
         fast_section, slow_section = getattr(fast, part), getattr(slow, part)
         assert fast_section.rows == slow_section.rows, context
-        for values, slow_values in _as_stored(fast_section, slow_section).values():
+        for values, slow_values in _as_stored(fast_section.columns, slow_section.columns).values():
             assert values == slow_values, context
+    assert fast.test.keys() == slow.test.keys(), context
+    for values, slow_values in _as_stored(fast.test, slow.test).values():
+        assert values == slow_values, context
     assert (
         dataclasses.replace(
-            fast, performance=slow.performance, power=slow.power, compatibility=slow.compatibility, run=slow.run
+            fast,
+            test=slow.test,
+            performance=slow.performance,
+            power=slow.power,
+            compatibility=slow.compatibility,
+            run=slow.run,
         )
         == slow
     ), context
 
 
-def _as_stored(fast: SectionColumns, slow: SectionColumns) -> dict[str, tuple[list[Any], list[Any]]]:
-    """Each column of both sections as lists; numbers the fast path hands on as Arrow arrays are compared the way
-    they are stored (as the array's type)."""
+def _as_stored(fast: dict[str, Any], slow: dict[str, Any]) -> dict[str, tuple[list[Any], list[Any]]]:
+    """Each column of both as lists; numbers the fast path hands on as Arrow arrays are compared the way they are
+    stored (as the array's type)."""
     pairs = {}
-    for name, values in fast.columns.items():
-        slow_values = slow.columns[name]
+    for name, values in fast.items():
+        slow_values = slow[name]
         if isinstance(values, pa.Array):
             values, slow_values = values.to_pylist(), pa.array(slow_values, type=values.type).to_pylist()
         pairs[name] = (values, slow_values)
