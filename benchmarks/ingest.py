@@ -16,6 +16,9 @@ DuckDB
       runs one bound single-row ``INSERT`` into test_results per result (each auto-committed, i.e. durable);
       the results are a harness loop's (four models); (e') is the worst case, a model never seen before in
       every call (each call then also creates a model row);
+  (f) converting the same dicts to Arrow columns at all, with nothing checked: one C-level struct conversion
+      (``pa.array`` with the fields' types) plus ``details`` by the stdlib's C JSON encoder. Any API that takes
+      dicts pays it, so (b) + (f) is the practical limit for (a);
   (6) a generator of 1,000,000 results through ``store_test_results`` in a child process, peak RSS.
 PostgreSQL
   (a) ``store_test_results`` and (d) psycopg ``COPY`` of pre-formatted rows (``write_row`` of ready tuples) into
@@ -48,6 +51,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from accel_orm import TestResultsDBHandler, get_engine
+from accel_orm.ingest.columnar import _json_encoder
 from accel_orm.ingest.validate import _encode_json
 from accel_orm.schema.partitions import ensure_test_result_partitions
 
@@ -77,6 +81,21 @@ PERF_COLUMNS = [
 ]
 POWER_COLUMNS = ["power_watts_avg", "power_watts_peak", "temperature_celsius_avg", "battery_impact_mah"]
 TEST_COLUMNS = ["test_type", "status", "success", "execution_time", "memory_usage"]
+# The results' fields as Arrow types, for (f): what a conversion that checks nothing would build.
+RESULT_STRUCT = pa.struct(
+    [
+        *((name, pa.string()) for name in ["model_name", "hardware_type", "device_name", "test_type", "status"]),
+        ("success", pa.bool_()),
+        ("execution_time", pa.float64()),
+        ("memory_usage", pa.float64()),
+        ("timestamp", pa.timestamp("us", tz="UTC")),
+        (
+            "performance",
+            pa.struct([(name, pa.int64() if i < 2 else pa.float64()) for i, name in enumerate(PERF_COLUMNS)]),
+        ),
+        ("power_metrics", pa.struct([(name, pa.float64()) for name in POWER_COLUMNS])),
+    ]
+)
 
 
 def make_result(i: int, rng: random.Random) -> dict[str, Any]:
@@ -257,6 +276,17 @@ def timed(run: Callable[[], Any]) -> float:
     return time.perf_counter() - started
 
 
+def unchecked_conversion(results: list[dict[str, Any]]) -> float:
+    """(f): seconds to turn the dicts into Arrow columns (details as JSON text) with no check of any kind."""
+    encode = _json_encoder()
+
+    def run() -> None:
+        pa.array(results, type=RESULT_STRUCT)
+        pa.array(["".join(encode(result["details"], 0)) for result in results], type=pa.string())
+
+    return timed(run)
+
+
 def arrow_into(location: str, arrow_tables: dict[str, pa.Table]) -> float:
     """Time ``INSERT ... SELECT`` of the pre-built Arrow tables in one transaction, COMMIT included."""
     with duckdb.connect(location.removeprefix("duckdb:///")) as connection:
@@ -426,20 +456,27 @@ def print_per_call(times: dict[str, list[float]], calls: int, floor: str, target
 def run_duckdb(databases: Databases, results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     prebuilt = prebuild(results)
     arrow_tables = prebuilt.arrow()
-    times: dict[str, list[float]] = {"a": [], "b": [], "c": [], "e_api": [], "e_new": [], "e_raw": []}
+    times: dict[str, list[float]] = {"a": [], "b": [], "c": [], "f": [], "e_api": [], "e_new": [], "e_raw": []}
     per_call, per_call_new = per_call_workloads(results, args.per_call)
     for _ in range(args.repeats):
         times["a"].append(api_bulk(databases.migrated(with_dimensions=False), results))
         times["b"].append(arrow_into(databases.migrated(with_dimensions=True, prebuilt=prebuilt), arrow_tables))
         times["c"].append(arrow_into(databases.bare_duckdb(prebuilt), arrow_tables))
+        times["f"].append(unchecked_conversion(results))
         time_per_call(databases, prebuilt, per_call, per_call_new, times)
+    # Side by side per repeat: what inserting pre-built rows plus merely converting the dicts costs.
+    times["b+f"] = [b + f for b, f in zip(times["b"], times["f"], strict=True)]
     n = len(results)
     print(f"DuckDB {duckdb.__version__}: {n:,} results (all with performance, 10% with power), {args.repeats} repeats")
     print(line("(a) accel_orm store_test_results", times["a"], n, "results/s"))
     print(line("(b) pre-built Arrow INSERT ... SELECT, migrated tables", times["b"], n, "results/s"))
     print(line("(c) pre-built Arrow INSERT ... SELECT, bare tables", times["c"], n, "results/s"))
+    print(line("(f) the dicts to Arrow columns, nothing checked", times["f"], n, "results/s"))
+    print(line("(b) + (f): the practical limit for an API taking dicts", times["b+f"], n, "results/s"))
     print(ratio("(a) / (b)", times["a"], times["b"], "target <= 2"))
     print(ratio("(a) / (c)", times["a"], times["c"], "target <= 4"))
+    print(ratio("(a) / ((b) + (f))", times["a"], times["b+f"], "what checking, dimensions and runs add"))
+    print(ratio("((b) + (f)) / (b)", times["b+f"], times["b"], "the best (a) / (b) any dict-based API can reach"))
     print_per_call(times, len(per_call), "bound single-row INSERT, autocommit", "target <= 3")
     if args.stream:
         for atomic in (False, True):
