@@ -295,6 +295,21 @@ def test_timestamps_are_stored_as_utc(handler: TestResultsDBHandler, given: Any,
         assert row.test_date == stored.date().isoformat()
 
 
+def test_test_date_is_the_utc_day_for_any_year(handler: TestResultsDBHandler) -> None:
+    moments = [
+        datetime(1, 1, 1),
+        datetime(999, 12, 31, 23, 59, 59),
+        datetime(1969, 12, 31, 23, 59, 59, 999999),  # just before the epoch: the day must not round up
+        datetime(1970, 1, 1),
+        datetime(2024, 2, 29, 12),
+        datetime(9999, 12, 31, 23, 59, 59, 999999),
+    ]
+    handler.store_test_results([result(timestamp=moment) for moment in moments])
+    with session_scope(handler.engine) as session:
+        rows = session.scalars(select(TestResult).order_by(TestResult.timestamp)).all()
+        assert [(row.timestamp, row.test_date) for row in rows] == [(m, m.date().isoformat()) for m in moments]
+
+
 def test_timestamp_defaults_to_now_utc(handler: TestResultsDBHandler) -> None:
     before = datetime.now(UTC).replace(tzinfo=None)
     handler.store_test_result({k: v for k, v in result().items() if k != "timestamp"})
