@@ -3,9 +3,12 @@
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from accel_orm import TestResultsDBHandler
 from accel_orm.config import Database, describe, duckdb_file, resolve, resolve_url
 from accel_orm.db import database_of, get_engine
+from accel_orm.models import TestResult
 
 
 def test_default_is_benchmark_db_duckdb_in_the_working_directory(tmp_path: Path) -> None:
@@ -67,5 +70,22 @@ def test_an_engine_keeps_the_database_it_was_opened_for(tmp_path: Path) -> None:
     try:
         assert database_of(engine) is database
         assert Database.from_url(engine.url).path == database.path  # the same file, read back from the URL
+    finally:
+        engine.dispose()
+
+
+def test_duckdb_settings_in_the_url_reach_every_connection(tmp_path: Path) -> None:
+    """The README's advice for store_test_result loops on small machines: ``?threads=1`` in the URL."""
+    url = f"duckdb:///{tmp_path / 'tuned.duckdb'}?threads=1"
+    result = {"model_name": "bert", "hardware_type": "cpu", "test_type": "inference"}
+    with TestResultsDBHandler(db_url=url) as handler:
+        handler.store_test_result(result)
+        handler.store_test_result(result)  # the second call runs on the handler's held connection
+        assert duckdb_file(handler.engine.url) == tmp_path / "tuned.duckdb"
+    engine = get_engine(url)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(select(func.current_setting("threads"))).scalar_one() == 1
+            assert connection.execute(select(func.count()).select_from(TestResult.__table__)).scalar_one() == 2
     finally:
         engine.dispose()
