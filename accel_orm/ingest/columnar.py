@@ -134,12 +134,15 @@ def _check_numbers(values: list[Any], low: float, high: float, *, as_array: bool
     """Finite numbers within [low, high]: the Arrow array they were checked on (``as_array``), else ``values``.
 
     Arrow's float64 conversion takes what the per-item checker takes (int, float, numpy numbers, as ``float()``
-    would convert them) and refuses the rest (text, Decimal, numpy bools, ints beyond 64 bits), except Python
-    bools, which it turns into 1.0 and 0.0. So only a column holding a 0.0 or 1.0 needs its Python types looked
-    at: a whole pass over the values saved for most measurements. A list handed on as it is must hold plain
-    numbers, so it is always type-checked.
+    would convert them) and refuses the rest (text, Decimal, Fraction, numpy bools, ints beyond 64 bits), with
+    two exceptions: Python bools become 1.0 and 0.0, and a numpy uint64 beyond 2**63 wraps to a negative number
+    (2**64 - 1 becomes -1.0). A wrapped value fails a range that starts at 0, and a bool can only hide in a 0.0
+    or 1.0, so a non-negative column needs its Python types looked at only when it holds one of those: a whole
+    pass over the values saved for most measurements. Columns that take negative numbers, and lists handed on
+    as they are (which must hold plain numbers), are always type-checked.
     """
-    if not as_array and not _types(values) <= _NUMBER_TYPES:
+    typed = not as_array or low < 0
+    if typed and not _types(values) <= _NUMBER_TYPES:
         raise _NotClean
     array = pa.array(values, type=pa.float64())
     if array.null_count == len(array):
@@ -149,7 +152,7 @@ def _check_numbers(values: list[Any], low: float, high: float, *, as_array: bool
     bounds = pc.min_max(array)
     if not (low <= bounds["min"].as_py() and bounds["max"].as_py() <= high):
         raise _NotClean
-    if as_array and pc.any(pc.is_in(array, value_set=_ZERO_AND_ONE)).as_py() and bool in _types(values):
+    if not typed and pc.any(pc.is_in(array, value_set=_ZERO_AND_ONE)).as_py() and bool in _types(values):
         raise _NotClean
     return array if as_array else values
 

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import BigInteger
@@ -300,10 +300,14 @@ def _as_utc(value: Any) -> datetime | None:
             return None
     if isinstance(value, datetime):
         return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
-    # Compared as the Real it is (a float() of a huge int would overflow); typed as float for the checker.
+    if kind is bool or not isinstance(value, numbers.Real):
+        return None
+    # A Python int is compared as it is (float() of a huge one would overflow); any other number as a float,
+    # since numpy compares a float16 with the window's 7e9 by casting the window to float16 (a RuntimeWarning).
+    seconds = value if isinstance(value, int) else _as_float(value)
     low, high = _EPOCH_RANGE
-    if kind is not bool and isinstance(value, numbers.Real) and low <= cast(float, value) <= high:
-        return datetime.fromtimestamp(float(value), UTC).replace(tzinfo=None)
+    if low <= seconds <= high:
+        return datetime.fromtimestamp(float(seconds), UTC).replace(tzinfo=None)
     return None
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import math
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -195,6 +196,14 @@ def test_one_bad_item_sends_its_chunk_to_the_per_item_checker_with_its_index() -
     assert len(checked.batch) == 9
 
 
+class _FloatSubclass(float):
+    pass
+
+
+class _IntSubclass(int):
+    pass
+
+
 NEAR_MISS_VALUES = [
     True,
     2.5,
@@ -211,6 +220,14 @@ NEAR_MISS_VALUES = [
     np.float64(1.0),
     np.int64(2),
     np.bool_(True),
+    # Numbers Arrow converts itself: they must come out as the per-item checker's float() of them.
+    np.float32(0.1),
+    np.float16(0.5),
+    np.uint64(2**64 - 1),
+    np.int32(-3),
+    Fraction(1, 3),
+    _FloatSubclass(2.5),
+    _IntSubclass(7),
     "1.5",
     "",
     " ",
