@@ -7,6 +7,7 @@ Thin on purpose: they hold an engine and call :mod:`accel_orm.ingest`, :mod:`acc
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,16 +18,20 @@ from sqlalchemy import Engine, select
 
 from accel_orm.db import DEFAULT_LOCK_TIMEOUT, get_engine, translate_errors
 from accel_orm.defaults import DEFAULT_READER_ROLE
+from accel_orm.errors import ConstraintViolationError
 from accel_orm.held_connection import DEFAULT_IDLE_SECONDS, HeldConnection
 from accel_orm.ingest import StoreReport, store_results
 from accel_orm.ingest.single import SingleResultWriter
 from accel_orm.ingest.store import DEFAULT_CHUNK_SIZE, OnError
+from accel_orm.ingest.validate import ResultBatch
 from accel_orm.models import HardwarePlatform, Model
 from accel_orm.runs.environment import describe_environment
 from accel_orm.runs.record import RunKey, RunResolver, RunSpec
 
 if TYPE_CHECKING:
     import pandas as pd
+
+log = logging.getLogger(__name__)
 
 # The reading side (pandas, matplotlib, the report renderers) is imported inside the methods that need it, so a
 # process that only writes results stays small and starts fast.
@@ -110,6 +115,9 @@ class TestResultsDBHandler(_EngineHolder):
             # One-at-a-time calls keep the file open for a moment (see accel_orm.held_connection).
             self._held = HeldConnection(self.engine, idle_seconds=idle_seconds)
             self._held.on_release.append(self._single.forget)
+        # store_test_result's bound-INSERT path: on a held DuckDB file (not ":memory:", which has no holder) and
+        # on PostgreSQL, where a pooled connection serves each call.
+        self._single_path = self._held is not None or self.engine.dialect.name == "postgresql"
 
     def __enter__(self) -> TestResultsDBHandler:
         return self
@@ -157,14 +165,42 @@ class TestResultsDBHandler(_EngineHolder):
         if not isinstance(result, dict):
             raise TypeError(f"a test result must be a dict, got {type(result).__name__}")
         settled, run_id = self._settled(run)
-        if self._held is None or not settled or "run" in result:
+        if not self._single_path or not settled or "run" in result:
             # The first result of a run records the run: that goes through the bulk path, once.
             self._store([result], run, single=True)
             return True
         batch = self._single.validate(result)
-        with self._held.connection() as connection, translate_errors(self.engine.url), connection.begin():
-            self._single.write(connection, batch, run_id=run_id)
+        if self._held is not None:
+            with self._held.connection() as connection, translate_errors(self.engine.url), connection.begin():
+                self._single.write(connection, batch, run_id=run_id)
+        else:
+            self._store_one_pooled(batch, run_id)
         return True
+
+    def _store_one_pooled(self, batch: ResultBatch, run_id: int | None) -> None:
+        """PostgreSQL: one result in its own transaction on a pooled connection.
+
+        A write refused on a constraint while the writer remembered models, hardware or partitions is tried once
+        more after forgetting them: one may be gone (a row removed by hand, a month archived), and looking again
+        repairs that. A real violation is refused the second time too.
+        """
+        retry = self._single.remembers_anything()
+        while True:
+            try:
+                with translate_errors(self.engine.url):
+                    self._single.prepare(self.engine, batch)
+                    with self.engine.connect() as connection, connection.begin():
+                        self._single.write(connection, batch, run_id=run_id)
+                return
+            except ConstraintViolationError:
+                self._single.forget()
+                if not retry:
+                    raise
+                log.info("a write was refused with remembered models, hardware or partitions: trying it again")
+                retry = False
+            except BaseException:
+                self._single.forget()
+                raise
 
     def store_test_results(
         self,

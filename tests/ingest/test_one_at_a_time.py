@@ -8,11 +8,12 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from accel_orm import Model, TestResult, TestResultsDBHandler, get_engine, lock_requests, session_scope
 
@@ -42,7 +43,7 @@ def _python(code: str, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def _count(path: Path, entity: type = TestResult) -> int:
+def _count(path: Path | str, entity: type = TestResult) -> int:
     engine = get_engine(path)
     try:
         with session_scope(engine) as session:
@@ -146,26 +147,24 @@ def test_an_idle_handler_lets_go_of_the_file(duckdb_path: Path) -> None:
     assert _count(duckdb_path) == 2
 
 
-def test_one_at_a_time_fills_model_facts_later_without_overwriting(duckdb_path: Path) -> None:
-    with TestResultsDBHandler(db_path=duckdb_path) as handler:
+def test_one_at_a_time_fills_model_facts_later_without_overwriting(db_url: str) -> None:
+    with TestResultsDBHandler(db_url=db_url) as handler:
         handler.store_test_result(result(0, model_name="bert"))
         handler.store_test_result(result(1, model_name="bert", model_family="text_embedding"))
         handler.store_test_result(result(2, model_name="bert", model_family="vision"))
-    engine = get_engine(duckdb_path)
+    engine = get_engine(db_url)
     with session_scope(engine) as session:
         families = session.execute(select(Model.model_name, Model.model_family)).all()
     engine.dispose()
     assert families == [("bert", "text_embedding")]
 
 
-def test_a_call_that_rolls_back_leaves_no_remembered_model_behind(
-    duckdb_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_call_that_rolls_back_leaves_no_remembered_model_behind(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The handler remembers model ids between calls; a call whose transaction rolled back after creating a model
     must not leave that (now non-existent) id behind for the next call."""
     from accel_orm.ingest.single import SingleResultWriter
 
-    with TestResultsDBHandler(db_path=duckdb_path) as handler:
+    with TestResultsDBHandler(db_url=db_url) as handler:
         handler.store_test_result(result(0))  # records the run, so later calls take the one-at-a-time path
         real_section_row = SingleResultWriter._section_row
 
@@ -177,10 +176,89 @@ def test_a_call_that_rolls_back_leaves_no_remembered_model_behind(
             handler.store_test_result(result(1, model_name="brand-new"))
         monkeypatch.setattr(SingleResultWriter, "_section_row", staticmethod(real_section_row))
         handler.store_test_result(result(2, model_name="brand-new"))
-    engine = get_engine(duckdb_path)
-    with session_scope(engine) as session:
-        stored = session.execute(
-            select(Model.model_name).join(TestResult, TestResult.model_id == Model.model_id).order_by(TestResult.id)
-        ).scalars()
-        assert list(stored) == ["model-0", "brand-new"]
-    engine.dispose()
+    assert _models_of_results(db_url) == ["model-0", "brand-new"]
+
+
+def _models_of_results(url: str) -> list[str]:
+    engine = get_engine(url)
+    try:
+        with session_scope(engine) as session:
+            stored = session.execute(
+                select(Model.model_name).join(TestResult, TestResult.model_id == Model.model_id).order_by(TestResult.id)
+            ).scalars()
+            return list(stored)
+    finally:
+        engine.dispose()
+
+
+def _execute(url: str, *statements: str) -> None:
+    engine = get_engine(url)
+    try:
+        with engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+# --- PostgreSQL: one result per pooled connection, models, hardware and partitions remembered across calls -------
+
+
+@pytest.mark.postgres
+def test_a_remembered_model_removed_behind_the_handlers_back_is_found_again(pg_url: str) -> None:
+    with TestResultsDBHandler(db_url=pg_url) as handler:
+        handler.store_test_result(result(0, model_name="bert"))  # records the run
+        handler.store_test_result(result(1, model_name="bert"))  # the one-at-a-time path remembers bert's id
+        _execute(  # someone clears bert out by hand
+            pg_url,
+            "DELETE FROM performance_results",
+            "DELETE FROM test_results",
+            "DELETE FROM models WHERE model_name = 'bert'",
+        )
+        handler.store_test_result(result(2, model_name="bert"))  # refused on the stale id, then found again
+        handler.store_test_result(result(3, model_name="bert"))
+    assert _models_of_results(pg_url) == ["bert", "bert"]
+
+
+@pytest.mark.postgres
+def test_a_month_whose_partition_went_away_gets_it_back(pg_url: str) -> None:
+    from accel_orm.schema.partitions import partition_name
+
+    march = datetime(2025, 3, 5, 12)
+    with TestResultsDBHandler(db_url=pg_url) as handler:
+        handler.store_test_result(result(0, timestamp=march))
+        handler.store_test_result(result(1, timestamp=march))  # remembers that March has its partition
+        partition = partition_name(march)
+        _execute(  # as archiving does with an old month
+            pg_url,
+            "DELETE FROM performance_results",
+            f"ALTER TABLE test_results DETACH PARTITION {partition}",
+            f"DROP TABLE {partition}",
+        )
+        handler.store_test_result(result(2, timestamp=march))
+    assert _count(pg_url) == 1
+
+
+@pytest.mark.postgres
+def test_a_real_violation_is_refused_after_one_more_try(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import psycopg
+
+    from accel_orm.errors import ConstraintViolationError
+    from accel_orm.ingest.single import SingleResultWriter
+
+    attempts = []
+
+    def refused(*args: Any, **kwargs: Any) -> None:
+        attempts.append(1)
+        raise psycopg.errors.CheckViolation("new row violates check constraint")
+
+    with TestResultsDBHandler(db_url=pg_url) as handler:
+        handler.store_test_result(result(0))
+        handler.store_test_result(result(1))  # now models, hardware and the month are remembered
+        monkeypatch.setattr(SingleResultWriter, "write", refused)
+        with pytest.raises(ConstraintViolationError, match="violates check constraint"):
+            handler.store_test_result(result(2))
+        assert len(attempts) == 2  # once with what was remembered, once after looking again
+        with pytest.raises(ConstraintViolationError):
+            handler.store_test_result(result(3))
+        assert len(attempts) == 3  # nothing remembered any more: no second try
