@@ -262,3 +262,43 @@ def test_a_real_violation_is_refused_after_one_more_try(pg_url: str, monkeypatch
         with pytest.raises(ConstraintViolationError):
             handler.store_test_result(result(3))
         assert len(attempts) == 3  # nothing remembered any more: no second try
+
+
+def _store_one_by_one(url: str, worker: int, barrier: Any) -> int:
+    """A CI job on its own machine: results one at a time, models and months the other jobs create too."""
+    barrier.wait()
+    with TestResultsDBHandler(db_url=url) as handler:
+        for i in range(20):
+            handler.store_test_result(
+                result(i, model_name=f"shared-{i % 5}", timestamp=datetime(2031, 1 + i % 4, 1 + worker))
+            )
+    return 20
+
+
+@pytest.mark.postgres
+def test_concurrent_one_at_a_time_writers_create_each_model_and_month_once(pg_url: str) -> None:
+    import multiprocessing
+
+    get_engine(pg_url).dispose()  # migrate once, before the writers race
+    workers = 4
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        barrier = manager.Barrier(workers)
+        with context.Pool(workers) as pool:
+            stored = pool.starmap(_store_one_by_one, [(pg_url, worker, barrier) for worker in range(workers)])
+    assert sum(stored) == 80
+    assert _count(pg_url) == 80
+    assert sorted(_models_of_results(pg_url)) == sorted([f"shared-{i % 5}" for i in range(20)] * workers)
+    engine = get_engine(pg_url)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(Model)).scalar_one() == 5
+            partitions = connection.execute(
+                text(
+                    "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'test_results_2031_%'"
+                    " ORDER BY relname"
+                )
+            ).scalars()
+            assert list(partitions) == [f"test_results_2031_{month:02d}" for month in range(1, 5)]
+    finally:
+        engine.dispose()
