@@ -115,8 +115,8 @@ class TestResultsDBHandler(_EngineHolder):
             # One-at-a-time calls keep the file open for a moment (see accel_orm.held_connection).
             self._held = HeldConnection(self.engine, idle_seconds=idle_seconds)
             self._held.on_release.append(self._single.forget)
-        # store_test_result's bound-INSERT path: on a held DuckDB file (not ":memory:", which has no holder) and
-        # on PostgreSQL, where a pooled connection serves each call.
+        # store_test_result's bound-INSERT path (accel_orm.ingest.single): on DuckDB on the held connection, on
+        # PostgreSQL on a pooled connection per call.
         self._single_path = self._held is not None or self.engine.dialect.name == "postgresql"
 
     def __enter__(self) -> TestResultsDBHandler:
