@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from accel_orm import (
     TestResultsDBHandler,
     session_scope,
 )
+from tests.concurrency import at_once
 from tests.locking import hold_lock
 
 
@@ -109,11 +109,7 @@ def _store_batch(url: str, worker: int, barrier: Any) -> int:
 def test_eight_postgresql_writers_at_once(pg_url: str) -> None:
     TestResultsDBHandler(db_url=pg_url).close()  # migrate once, as a deployment would
     workers = 8
-    context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager:
-        barrier = manager.Barrier(workers)
-        with context.Pool(workers) as pool:
-            stored = pool.starmap(_store_batch, [(pg_url, w, barrier) for w in range(workers)])
+    stored = at_once(_store_batch, [(pg_url, w) for w in range(workers)])
     assert stored == [5000] * workers
     with TestResultsDBHandler(db_url=pg_url) as handler, session_scope(handler.engine) as session:
         assert session.scalar(select(func.count()).select_from(TestResult)) == 40_000

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from accel_orm import Model, TestResult, TestResultsDBHandler, get_engine, lock_requests, session_scope
+from tests.concurrency import at_once
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -277,15 +278,9 @@ def _store_one_by_one(url: str, worker: int, barrier: Any) -> int:
 
 @pytest.mark.postgres
 def test_concurrent_one_at_a_time_writers_create_each_model_and_month_once(pg_url: str) -> None:
-    import multiprocessing
-
     get_engine(pg_url).dispose()  # migrate once, before the writers race
     workers = 4
-    context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager:
-        barrier = manager.Barrier(workers)
-        with context.Pool(workers) as pool:
-            stored = pool.starmap(_store_one_by_one, [(pg_url, worker, barrier) for worker in range(workers)])
+    stored = at_once(_store_one_by_one, [(pg_url, worker) for worker in range(workers)])
     assert sum(stored) == 80
     assert _count(pg_url) == 80
     assert sorted(_models_of_results(pg_url)) == sorted([f"shared-{i % 5}" for i in range(20)] * workers)

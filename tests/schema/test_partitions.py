@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import multiprocessing.synchronize
 from datetime import datetime
 
 import pytest
@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select, text
 
 from accel_orm import HardwarePlatform, Model, TestResult, get_engine, session_scope
 from accel_orm.schema.partitions import ensure_test_result_partitions, partition_name
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.postgres
 
@@ -110,12 +111,7 @@ def _create_months(url: str, months: list[datetime], barrier: multiprocessing.sy
 def test_concurrent_on_demand_creation_from_many_processes(pg_url: str) -> None:
     get_engine(pg_url).dispose()
     months = [datetime(2030, m, 15) for m in range(1, 7)]
-    workers = 8
-    context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager:
-        barrier = manager.Barrier(workers)
-        with context.Pool(workers) as pool:
-            results = pool.starmap(_create_months, [(pg_url, months, barrier)] * workers)
+    results = at_once(_create_months, [(pg_url, months)] * 8)
     expected = [f"test_results_2030_{m:02d}" for m in range(1, 7)]
     assert all(result == expected for result in results)
     engine = get_engine(pg_url)
