@@ -15,7 +15,8 @@ DuckDB
   (e) ``store_test_result(r)`` called repeatedly on ONE handler, against a held raw DuckDB connection that
       runs one bound single-row ``INSERT`` into test_results per result (each auto-committed, i.e. durable);
       the results are a harness loop's (four models); (e') is the worst case, a model never seen before in
-      every call (each call then also creates a model row);
+      every call (each call then also creates a model row); (e) is also run opened with ``?threads=1``, the
+      README's opt-in for ``store_test_result`` loops on small machines;
   (f) converting the same dicts to Arrow columns at all, with nothing checked: one C-level struct conversion
       (``pa.array`` with the fields' types) plus ``details`` by the stdlib's C JSON encoder. Any API that takes
       dicts pays it, so (b) + (f) is the practical limit for (a);
@@ -441,6 +442,9 @@ def time_per_call(
     """One repeat of (e), (e') and their floor, each on a fresh database."""
     times["e_api"].append(api_per_call(databases.migrated(with_dimensions=False), per_call))
     times["e_new"].append(api_per_call(databases.migrated(with_dimensions=False), per_call_new))
+    if databases.url is None:  # the README's opt-in for small machines: DuckDB's worker threads off
+        single_threaded = databases.migrated(with_dimensions=False) + "?threads=1"
+        times.setdefault("e_threads", []).append(api_per_call(single_threaded, per_call))
     location = databases.migrated(with_dimensions=True, prebuilt=prebuilt)
     times["e_raw"].append(held_single_inserts(location, prebuilt, len(per_call)))
 
@@ -448,9 +452,13 @@ def time_per_call(
 def print_per_call(times: dict[str, list[float]], calls: int, floor: str, target: str) -> None:
     print(line(f"(e) store_test_result per call, one handler ({calls} calls)", times["e_api"], 1, "calls/s"))
     print(line("(e') the same, every call naming a model never seen before", times["e_new"], 1, "calls/s"))
+    if "e_threads" in times:
+        print(line("(e) the same, opened with ?threads=1 (opt-in, see README)", times["e_threads"], 1, "calls/s"))
     print(line(f"(e) held connection, {floor}", times["e_raw"], 1, "rows/s"))
     print(ratio("(e) store_test_result / held single-row INSERT", times["e_api"], times["e_raw"], target))
     print(ratio("(e') new model every call / held single-row INSERT", times["e_new"], times["e_raw"], "for reference"))
+    if "e_threads" in times:
+        print(ratio("(e) with ?threads=1 / held single-row INSERT", times["e_threads"], times["e_raw"], "opt-in"))
 
 
 def run_duckdb(databases: Databases, results: list[dict[str, Any]], args: argparse.Namespace) -> None:
