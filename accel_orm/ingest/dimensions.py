@@ -19,7 +19,7 @@ from typing import Any, cast
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Table, bindparam, func, insert, literal_column, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from accel_orm.ingest.writers import duckdb_insert
@@ -28,6 +28,8 @@ from accel_orm.timestamps import utc_now
 
 # An arbitrary fixed key: serialises creation of dimension rows among PostgreSQL writers.
 _DIMENSIONS_LOCK_KEY = 0x616363656C5F646D
+# The lock an INSERT into test_results takes anyway, on the partitioned parent only (see _Dimension._insert).
+_LOCK_TEST_RESULTS_FIRST = text("LOCK TABLE ONLY test_results IN ROW EXCLUSIVE MODE")
 _LOOKUP_CHUNK = 2000
 # Up to this many new rows a bound INSERT beats registering an Arrow table (measured: 1 row 1 ms vs 3 ms).
 _BOUND_INSERT_MAX_ROWS = 8
@@ -201,6 +203,10 @@ class _Dimension:
         stamp_column = "added_at" if self.table.name == "models" else "detected_at"
         values = [{**row, stamp_column: created_at} for row in rows]
         if connection.dialect.name == "postgresql":
+            # Lock order. Creating a month's partition locks test_results, then models and hardware_platforms (the
+            # partition's foreign keys); a writer that locked models first and test_results second would deadlock
+            # with it (seen with writers storing one at a time into new months). So take test_results first.
+            connection.execute(_LOCK_TEST_RESULTS_FIRST)
             # ON CONFLICT DO NOTHING returns nothing for a row another writer created: the caller looks those up.
             connection.execute(select(func.pg_advisory_xact_lock(_DIMENSIONS_LOCK_KEY)))
             statement = pg_insert(self.table).on_conflict_do_nothing(index_elements=self.conflict_target())
