@@ -171,7 +171,11 @@ class TestResultsDBHandler(_EngineHolder):
             return True
         batch = self._single.validate(result)
         if self._held is not None:
-            with self._held.connection() as connection, translate_errors(self.engine.url), connection.begin():
+            with (
+                self._held.connection(single_rows=True) as connection,
+                translate_errors(self.engine.url),
+                connection.begin(),
+            ):
                 self._single.write(connection, batch, run_id=run_id)
         else:
             self._store_one_pooled(batch, run_id)

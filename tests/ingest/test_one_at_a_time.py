@@ -265,35 +265,75 @@ def test_a_real_violation_is_refused_after_one_more_try(pg_url: str, monkeypatch
         assert len(attempts) == 3  # nothing remembered any more: no second try
 
 
+_CALLS = 24
+
+
 def _store_one_by_one(url: str, worker: int, barrier: Any) -> int:
-    """A CI job on its own machine: results one at a time, models and months the other jobs create too."""
+    """A CI job on its own machine: results one at a time, each naming a model and a month the other jobs name
+    too, so models and partitions are created while other writers are inside their transactions."""
     barrier.wait()
     with TestResultsDBHandler(db_url=url) as handler:
-        for i in range(20):
-            handler.store_test_result(
-                result(i, model_name=f"shared-{i % 5}", timestamp=datetime(2031, 1 + i % 4, 1 + worker))
-            )
-    return 20
+        for i in range(_CALLS):
+            moment = datetime(2031 + i // 12, 1 + i % 12, 1 + worker)
+            handler.store_test_result(result(i, model_name=f"shared-{i}", timestamp=moment))
+    return _CALLS
 
 
 @pytest.mark.postgres
 def test_concurrent_one_at_a_time_writers_create_each_model_and_month_once(pg_url: str) -> None:
+    """Also a deadlock test: creating a partition locks test_results and then models; a writer creating a model
+    must not hold models while it waits for test_results (without the lock order it failed 5 runs in 6)."""
     get_engine(pg_url).dispose()  # migrate once, before the writers race
     workers = 4
     stored = at_once(_store_one_by_one, [(pg_url, worker) for worker in range(workers)])
-    assert sum(stored) == 80
-    assert _count(pg_url) == 80
-    assert sorted(_models_of_results(pg_url)) == sorted([f"shared-{i % 5}" for i in range(20)] * workers)
+    assert sum(stored) == _CALLS * workers
+    assert _count(pg_url) == _CALLS * workers
+    assert sorted(_models_of_results(pg_url)) == sorted([f"shared-{i}" for i in range(_CALLS)] * workers)
     engine = get_engine(pg_url)
     try:
         with engine.connect() as connection:
-            assert connection.execute(select(func.count()).select_from(Model)).scalar_one() == 5
+            assert connection.execute(select(func.count()).select_from(Model)).scalar_one() == _CALLS
             partitions = connection.execute(
                 text(
-                    "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'test_results_2031_%'"
+                    "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname ~ '^test_results_203[12]_'"
                     " ORDER BY relname"
                 )
             ).scalars()
-            assert list(partitions) == [f"test_results_2031_{month:02d}" for month in range(1, 5)]
+            months = [(2031 + i // 12, 1 + i % 12) for i in range(_CALLS)]
+            assert list(partitions) == [f"test_results_{year}_{month:02d}" for year, month in months]
     finally:
         engine.dispose()
+
+
+# --- DuckDB's worker threads: off while a held connection writes single rows, put back afterwards ----------------
+
+
+def _threads(engine: Any) -> int:
+    with engine.connect() as connection:  # joins the handler's DuckDB instance: the setting is the instance's
+        return int(connection.execute(select(func.current_setting("threads"))).scalar_one())
+
+
+def test_a_store_loop_runs_duckdb_on_one_thread_and_puts_the_count_back(duckdb_path: Path) -> None:
+    import duckdb
+
+    default = int(duckdb.connect().execute("SELECT current_setting('threads')").fetchone()[0])
+    with TestResultsDBHandler(db_path=duckdb_path, idle_seconds=60) as handler:
+        handler.store_test_result(result(0))  # records the run (the bulk path)
+        handler.store_test_result(result(1))  # one at a time on the held connection
+        assert _threads(handler.engine) == 1
+        handler.store_test_results([result(2), result(3)])  # a bulk store on the held connection gets them back
+        assert _threads(handler.engine) == default
+        handler.store_test_result(result(4))
+        assert _threads(handler.engine) == 1
+        assert handler._held is not None
+        handler._held.release()  # as the idle timer does
+        assert _threads(handler.engine) == default
+    assert _count(duckdb_path) == 5
+
+
+def test_a_thread_count_set_in_the_url_is_left_alone(tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path / 'tuned.duckdb'}?threads=2"
+    with TestResultsDBHandler(db_url=url, idle_seconds=60) as handler:
+        handler.store_test_result(result(0))
+        handler.store_test_result(result(1))
+        assert _threads(handler.engine) == 2
