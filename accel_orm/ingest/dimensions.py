@@ -203,12 +203,13 @@ class _Dimension:
         stamp_column = "added_at" if self.table.name == "models" else "detected_at"
         values = [{**row, stamp_column: created_at} for row in rows]
         if connection.dialect.name == "postgresql":
-            # Lock order. Creating a month's partition locks test_results, then models and hardware_platforms (the
-            # partition's foreign keys); a writer that locked models first and test_results second would deadlock
-            # with it (seen with writers storing one at a time into new months). So take test_results first.
-            connection.execute(_LOCK_TEST_RESULTS_FIRST)
             # ON CONFLICT DO NOTHING returns nothing for a row another writer created: the caller looks those up.
             connection.execute(select(func.pg_advisory_xact_lock(_DIMENSIONS_LOCK_KEY)))
+            # Lock order. Creating a month's partition locks test_results, then models and hardware_platforms (the
+            # partition's foreign keys); a writer that locked models first and test_results second would deadlock
+            # with it (seen with writers storing one at a time into new months). So take test_results before the
+            # insert, and after the advisory lock, so that no writer waits for that lock holding test_results.
+            connection.execute(_LOCK_TEST_RESULTS_FIRST)
             statement = pg_insert(self.table).on_conflict_do_nothing(index_elements=self.conflict_target())
             connection.execute(statement, values)
             return {}
