@@ -140,11 +140,13 @@ class _WorkerThreads:
 
     def __init__(self, *, allowed: bool) -> None:
         self.allowed = allowed
-        self._previous: int | None = None  # the count to put back, while lowered
+        self._lowered = False  # the connection serves single rows now (the count was looked at)
+        self._previous: int | None = None  # the count to put back, if it was lowered
 
     def lower(self, connection: Connection) -> None:
-        if not self.allowed or self._previous is not None:
-            return
+        if not self.allowed or self._lowered:
+            return  # once per stretch of single-row use: a call in a loop pays nothing
+        self._lowered = True
         raw: Any = connection.connection.driver_connection
         threads = int(raw.execute("SELECT current_setting('threads')").fetchone()[0])
         if threads > 1:
@@ -152,7 +154,8 @@ class _WorkerThreads:
             self._previous = threads
 
     def restore(self, connection: Connection) -> None:
-        previous, self._previous = self._previous, None
+        previous = self._previous
+        self._lowered, self._previous = False, None
         if previous is None:
             return
         raw: Any = connection.connection.driver_connection
