@@ -75,7 +75,8 @@ def test_an_engine_keeps_the_database_it_was_opened_for(tmp_path: Path) -> None:
 
 
 def test_duckdb_settings_in_the_url_reach_every_connection(tmp_path: Path) -> None:
-    """The README's advice for store_test_result loops on small machines: ``?threads=1`` in the URL."""
+    """A DuckDB setting such as ``?threads=1`` reaches every connection; the held connection leaves a thread count
+    set in the URL alone (see tests/ingest/test_one_at_a_time.py)."""
     url = f"duckdb:///{tmp_path / 'tuned.duckdb'}?threads=1"
     result = {"model_name": "bert", "hardware_type": "cpu", "test_type": "inference"}
     with TestResultsDBHandler(db_url=url) as handler:
