@@ -188,23 +188,24 @@ class TestResultsDBHandler(_EngineHolder):
         more after forgetting them: one may be gone (a row removed by hand, a month archived), and looking again
         repairs that. A real violation is refused the second time too.
         """
-        retry = self._single.remembers_anything()
-        while True:
-            try:
-                with translate_errors(self.engine.url):
-                    self._single.prepare(self.engine, batch)
-                    with self.engine.connect() as connection, connection.begin():
-                        self._single.write(connection, batch, run_id=run_id)
-                return
-            except ConstraintViolationError:
-                self._single.forget()
-                if not retry:
-                    raise
-                log.info("a write was refused with remembered models, hardware or partitions: trying it again")
-                retry = False
-            except BaseException:
-                self._single.forget()
+        remembered = self._single.remembers_anything()
+        try:
+            self._write_one_pooled(batch, run_id)
+        except ConstraintViolationError:
+            if not remembered:
                 raise
+            log.info("a write was refused with remembered models, hardware or partitions: trying it again")
+            self._write_one_pooled(batch, run_id)
+
+    def _write_one_pooled(self, batch: ResultBatch, run_id: int | None) -> None:
+        try:
+            with translate_errors(self.engine.url):
+                self._single.prepare(self.engine, batch)
+                with self.engine.connect() as connection, connection.begin():
+                    self._single.write(connection, batch, run_id=run_id)
+        except BaseException:
+            self._single.forget()  # whatever was remembered may be why it failed: the next try looks again
+            raise
 
     def store_test_results(
         self,

@@ -66,6 +66,7 @@ class SingleResultWriter:
         self._months.clear()
 
     def remembers_anything(self) -> bool:
+        """Whether a failed write may be due to something remembered (then it is worth one more try)."""
         return bool(self._known.models or self._known.hardware or self._months)
 
     def prepare(self, engine: Engine, batch: ResultBatch) -> None:
