@@ -361,9 +361,20 @@ def translate_errors(database: Engine | Database | URL | None = None) -> Iterato
                 f"cannot reach {where}: {message}. Is the server running, and are BENCHMARK_DB_URL's host, port, "
                 "database name and credentials right?"
             ) from error
+        if postgresql_sqlstate(error.orig) == PG_DEADLOCK_DETECTED:
+            raise DatabaseError(_deadlock_message(where, message)) from error
         raise DatabaseError(f"{where}: {message}") from error
     except _raw_errors(duckdb.Error, "Error") as error:
+        if postgresql_sqlstate(error) == PG_DEADLOCK_DETECTED:  # e.g. from a COPY sent on the raw connection
+            raise DatabaseError(_deadlock_message(where, _first_line(error))) from error
         raise DatabaseError(f"{where}: {_first_line(error)}") from error
+
+
+def _deadlock_message(where: str, message: str) -> str:
+    return (
+        f"{where}: PostgreSQL ended this transaction to break a deadlock with another session ({message}). "
+        "Nothing of the transaction was written; running it again normally succeeds."
+    )
 
 
 def _database(where: Engine | Database | URL) -> Database:
@@ -377,6 +388,7 @@ def _database(where: Engine | Database | URL) -> Database:
 # https://www.postgresql.org/docs/current/errcodes-appendix.html
 PG_READ_ONLY_SQL_TRANSACTION = "25006"
 PG_INSUFFICIENT_PRIVILEGE = "42501"
+PG_DEADLOCK_DETECTED = "40P01"
 PG_CONNECTION_EXCEPTION_CLASS = "08"  # 08000, 08001 cannot connect, 08006 connection failure, ...
 PG_NOT_ADMITTED = frozenset(
     {

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -47,3 +50,29 @@ def test_an_unknown_login_role_is_unavailable(pg_url: str) -> None:
     stranger = make_url(pg_url).set(username="no_such_role_here", password=None)
     with pytest.raises(DatabaseUnavailableError, match="no_such_role_here"):
         get_engine(stranger)
+
+
+def test_a_deadlock_says_nothing_was_written_and_to_run_it_again(pg_url: str) -> None:
+    """40P01 deadlock_detected: two transactions each take a table the other then waits for."""
+    engine = get_engine(pg_url)
+    both_hold_one = threading.Barrier(2)
+
+    def lock_in_order(first: str, second: str) -> BaseException | None:
+        try:
+            with connection_scope(engine) as connection:
+                connection.execute(text(f"LOCK TABLE {first} IN ACCESS EXCLUSIVE MODE"))
+                both_hold_one.wait(timeout=30)
+                connection.execute(text(f"LOCK TABLE {second} IN ACCESS EXCLUSIVE MODE"))
+        except DatabaseError as error:
+            return error
+        return None
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            outcomes = list(pool.map(lock_in_order, ["models", "hardware_platforms"], ["hardware_platforms", "models"]))
+    finally:
+        engine.dispose()
+    errors = [outcome for outcome in outcomes if outcome is not None]
+    assert len(errors) == 1, outcomes  # PostgreSQL ends one of the two; the other then gets both tables
+    assert "deadlock" in str(errors[0])
+    assert "Nothing of the transaction was written; running it again normally succeeds." in str(errors[0])

@@ -12,7 +12,7 @@ import json
 import math
 import numbers
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -309,6 +309,20 @@ def _as_utc(value: Any) -> datetime | None:
     if low <= seconds <= high:
         return datetime.fromtimestamp(float(seconds), UTC).replace(tzinfo=None)
     return None
+
+
+def result_times(items: Iterable[Any], now: datetime) -> Iterator[datetime]:
+    """Each dict item's ``timestamp`` as the naive UTC time validation stores (``now`` where it is missing).
+
+    A quick look, not a check: values validation would refuse are skipped (the store reports them).
+    """
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        value = item.get("timestamp")
+        moment = now if value is None else _as_utc(value)
+        if moment is not None:
+            yield moment
 
 
 _COUNT_MAXIMA = _integer_maxima()

@@ -73,6 +73,21 @@ _ENSURE = text("SELECT ensure_test_results_partition(month) FROM unnest(:months)
 )
 
 
+_WITHOUT_PARTITION = text(
+    "SELECT month FROM unnest(:months) AS month"
+    f" WHERE to_regclass('{PARTITION_PREFIX}' || to_char(month, 'YYYY_MM')) IS NULL ORDER BY month"
+).bindparams(bindparam("months", type_=ARRAY(DateTime())))
+
+
+def months_without_partitions(connection: Connection, months: Iterable[datetime]) -> list[datetime]:
+    """The month starts among ``months`` that have no partition yet: a catalog lookup that takes no lock, so it
+    is safe inside a transaction that has written (creating the partition is not, see ``accel_orm.ingest.store``)."""
+    wanted = sorted({month_start(moment) for moment in months})
+    if not wanted:
+        return []
+    return list(connection.execute(_WITHOUT_PARTITION, {"months": wanted}).scalars())
+
+
 def month_start(moment: datetime) -> datetime:
     return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 

@@ -123,3 +123,83 @@ def test_partition_helper_is_a_no_op_on_duckdb(duckdb_path) -> None:
     engine = get_engine(duckdb_path)
     assert ensure_test_result_partitions(engine, [datetime(2025, 1, 1)]) == []
     engine.dispose()
+
+
+def _spanning_months(year: int, months: int, per_month: int) -> list[dict]:
+    return [
+        {
+            "model_name": "bert",
+            "hardware_type": "cpu",
+            "test_type": "inference",
+            "timestamp": datetime(year, 1 + i // per_month, 5),
+        }
+        for i in range(months * per_month)
+    ]
+
+
+def test_a_list_store_that_reaches_new_months_after_writing_starts_again_once(
+    pg_url: str, pg_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Chunks 2..4 bring months without partitions: the store rolls back, creates them all, and stores every
+    result exactly once, in one run, reporting each item to the progress callback once."""
+    from accel_orm import TestResultsDBHandler
+
+    results = _spanning_months(2031, 4, 3)
+    counted: list[int] = []
+    with TestResultsDBHandler(db_url=pg_url) as handler, caplog.at_level("INFO", logger="accel_orm.ingest.store"):
+        report = handler.store_test_results(results, chunk_size=3, progress=counted.append)
+    assert "starts again once 4 month(s) have them" in caplog.text
+    assert (report.stored, report.runs_created, sum(counted)) == (12, 1, 12)
+    with pg_engine.connect() as connection:
+        per_month = connection.execute(
+            text(
+                "SELECT to_char(timestamp, 'MM'), count(*), min(run_id), max(run_id) FROM test_results"
+                " GROUP BY 1 ORDER BY 1"
+            )
+        ).all()
+        runs = connection.execute(text("SELECT run_id FROM test_runs")).scalars().all()
+    assert runs == report.run_ids
+    assert per_month == [(f"{m:02d}", 3, runs[0], runs[0]) for m in range(1, 5)]
+
+
+def test_a_generator_store_creates_later_months_inside_its_transaction(
+    pg_url: str, pg_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A generator cannot be read twice: its later months are created as its chunks reach them, with a warning
+    that says how to avoid the wait."""
+    from accel_orm import TestResultsDBHandler
+
+    results = _spanning_months(2032, 3, 3)
+    with TestResultsDBHandler(db_url=pg_url) as handler:
+        report = handler.store_test_results((result for result in results), chunk_size=3)
+    assert report.stored == 9
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert len(warnings) == 2 and all("ensure_test_result_partitions()" in warning for warning in warnings)
+    assert [name for name in _partitions(pg_engine) if name.startswith("test_results_2032")] == [
+        "test_results_2032_01",
+        "test_results_2032_02",
+        "test_results_2032_03",
+    ]
+
+
+def _store_spanning_months(url: str, year: int, barrier: multiprocessing.synchronize.Barrier) -> int:
+    from accel_orm import TestResultsDBHandler
+
+    with TestResultsDBHandler(db_url=url) as handler:
+        barrier.wait(timeout=60)
+        return handler.store_test_results(_spanning_months(year, 3, 3000), chunk_size=3000).stored
+
+
+def test_concurrent_list_stores_reaching_new_months_after_writing_all_succeed(pg_url: str, pg_engine: Engine) -> None:
+    """Three processes store lists whose later chunks reach the same new months, at once, three times over.
+
+    Creating those partitions inside the open transactions made each wait for the others' hold on
+    test_results: PostgreSQL ended one with "deadlock detected" in most rounds.
+    """
+    for year in (2033, 2034, 2035):
+        assert at_once(_store_spanning_months, [(pg_url, year)] * 3) == [9000] * 3
+    with pg_engine.connect() as connection:
+        counts = connection.execute(
+            text("SELECT extract(year FROM timestamp)::int, count(*) FROM test_results GROUP BY 1 ORDER BY 1")
+        ).all()
+    assert counts == [(2033, 27000), (2034, 27000), (2035, 27000)]
