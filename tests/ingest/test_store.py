@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from sqlalchemy import Engine, func, select
 
@@ -448,6 +449,20 @@ def test_non_atomic_streams_commit_chunk_by_chunk(handler: TestResultsDBHandler)
     report = handler.store_test_results(generated(), chunk_size=50, atomic=False, on_error="skip")
     assert (report.stored, report.rejected) == (248, 2)
     assert counts(handler.engine)["test_results"] == 348
+
+
+def test_a_one_transaction_store_lets_go_of_each_chunks_arrow_tables(handler: TestResultsDBHandler) -> None:
+    """Memory stays flat while one transaction stores chunk after chunk: the Arrow tables a written chunk was sent
+    in are freed before the next chunk, not at COMMIT. (DuckDB kept every table handed over with ``register()``
+    until the transaction ended: 150 KiB more per chunk of 2,000 results here, ~160 MiB for a million.)"""
+    results = [
+        result(model_name=f"m{i % 5}", execution_time=0.1 * i, performance={"average_latency_ms": 1.0 + i})
+        for i in range(20_000)
+    ]
+    held: list[int] = []
+    handler.store_test_results(results, chunk_size=2000, progress=lambda _: held.append(pa.total_allocated_bytes()))
+    assert len(held) == 10
+    assert max(held) - held[0] < 32 * 1024, [size >> 10 for size in held]  # KiB: flat, not growing by a chunk
 
 
 @pytest.mark.parametrize("chunk_size", [7, 500], ids=["small chunks", "chunks with Arrow-encoded keys"])
