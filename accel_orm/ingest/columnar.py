@@ -40,9 +40,11 @@ from accel_orm.ingest.validate import (
     derive_status_and_success,
     details_column,
     json_text_may_be_unstorable,
+    result_times,
     text_problem,
 )
 from accel_orm.models import COMPATIBILITY_STATUSES
+from accel_orm.schema.partitions import month_start
 
 _NONE = type(None)
 _MAX = sys.float_info.max
@@ -283,6 +285,25 @@ def _details(keys: _Keys, extras: dict[int, Any]) -> list[str | None]:
     if json_text_may_be_unstorable("".join(filter(None, encoded))):
         raise _NotClean
     return encoded
+
+
+def months_of(items: Sequence[Any], *, now: datetime) -> set[datetime]:
+    """The month starts (naive UTC) of the results' times, ``now``'s for results without one: which months a
+    store will write, found before it writes. A quick look, not a check: values validation would refuse are
+    skipped. Datetimes take one Arrow conversion (~45 ms per 100,000); other times go item by item."""
+    if items and _types(items) <= {dict}:
+        values = _column(items, "timestamp")
+        if _types(values) <= {datetime, _NONE}:
+            try:
+                # Aware times are converted to UTC by their own offsets; naive ones are UTC already.
+                stamps = pa.array(values, type=_UTC_MICROSECONDS)
+                firsts = pc.unique(pc.floor_temporal(stamps.drop_null(), unit="month")).to_pylist()
+            except _FALLBACK_ERRORS:
+                pass  # a time whose UTC falls outside datetime's range: item by item, which skips it
+            else:
+                months = {first.replace(tzinfo=None) for first in firsts}
+                return months | {month_start(now)} if stamps.null_count else months
+    return {month_start(moment) for moment in result_times(items, now)}
 
 
 def flatten_clean_chunk(items: Sequence[Any], *, now: datetime) -> ResultBatch | None:

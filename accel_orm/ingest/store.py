@@ -27,14 +27,15 @@ from sqlalchemy.dialects.postgresql import Insert as PGInsert
 
 from accel_orm.db import translate_errors
 from accel_orm.errors import InvalidResultError
+from accel_orm.ingest.columnar import months_of
 from accel_orm.ingest.dimensions import KnownDimensions, resolve_dimensions
 from accel_orm.ingest.fields import INHERITED_FROM_RESULT
-from accel_orm.ingest.validate import ResultBatch, SectionColumns, result_times, validate_chunk
+from accel_orm.ingest.validate import ResultBatch, SectionColumns, validate_chunk
 from accel_orm.ingest.writers import FactWriter, writer_for
 from accel_orm.models import COMPATIBLE_STATUSES, HardwareCompatibility, PerformanceResult, PowerMetric, TestResult
 from accel_orm.runs.environment import describe_environment
 from accel_orm.runs.record import RunResolver, RunSpec
-from accel_orm.schema.partitions import ensure_test_result_partitions, month_start, months_without_partitions
+from accel_orm.schema.partitions import ensure_test_result_partitions, months_without_partitions
 
 log = logging.getLogger(__name__)
 
@@ -123,27 +124,43 @@ def store_results(
     if isinstance(items, dict):
         raise TypeError("store_test_results() takes an iterable of result dicts; use store_test_result() for one")
     started = time.perf_counter()
+    report = StoreReport()
     if runs is None:
         runs = RunResolver(describe_environment() if run is None else run)
-    counted = _ProgressOnce(progress)
-    # A list can be read twice, so an atomic PostgreSQL store that meets months without partitions after it has
-    # written starts again once they exist, rather than creating them inside its transaction (see _pass).
-    restartable = atomic and isinstance(items, Sequence)
+    months = _months_made_sure_of(engine, items, chunk_size=chunk_size, atomic=atomic)
     with translate_errors(engine.url), _connection_for(engine, connection) as connection:
-        options = _PassOptions(on_error, chunk_size, single, atomic, counted)
+        writer = writer_for(connection)
+        known = KnownDimensions()  # models and hardware resolved by earlier chunks of this call
+        wrote_in_transaction = False
+        transaction = connection.begin()
         try:
-            report = _pass(engine, connection, items, runs, options, may_restart=restartable)
-        except _PartitionsMissing as missing:
-            months = sorted(set(missing.months) | months_of(cast(Sequence[Any], items)))
-            log.info(
-                "this store reached %d month(s) without partitions after writing; it starts again once %d "
-                "month(s) have them (creating them inside its transaction could deadlock with other writers)",
-                len(missing.months),
-                len(months),
-            )
-            ensure_test_result_partitions(engine, months)
-            runs.restart()
-            report = _pass(engine, connection, items, runs, options, may_restart=False)
+            for offset, chunk in _chunk_offsets(items, chunk_size):
+                validated = validate_chunk(chunk, offset)
+                report.seen += len(chunk)
+                _record_problems(report, validated.problems)
+                batch = validated.batch
+                if report.rejected and on_error == "raise":
+                    if not atomic:
+                        break  # earlier chunks are committed; nothing of this one is written
+                    continue  # keep reading, so the error lists every problem; nothing will be written
+                if len(batch):
+                    _prepare_partitions(engine, connection, batch, months, in_transaction=wrote_in_transaction)
+                    write_batch(connection, writer, batch, report, runs, known)
+                    wrote_in_transaction = True
+                if not atomic and wrote_in_transaction:
+                    transaction.commit()
+                    transaction = connection.begin()
+                    wrote_in_transaction = False
+                if progress is not None:
+                    progress(len(chunk))
+            if report.rejected and on_error == "raise":
+                transaction.rollback()
+                raise _invalid(report, single=single, atomic=atomic)
+            transaction.commit()
+        except BaseException:
+            if transaction.is_active:
+                transaction.rollback()
+            raise
     report.run_ids = sorted(runs.used)
     report.runs_created = len(runs.created)
     report.seconds = time.perf_counter() - started
@@ -151,89 +168,20 @@ def store_results(
     return report
 
 
-@dataclass
-class _PassOptions:
-    on_error: OnError
-    chunk_size: int
-    single: bool
-    atomic: bool
-    progress: _ProgressOnce
+def _months_made_sure_of(engine: Engine, items: Iterable[Any], *, chunk_size: int, atomic: bool) -> set[datetime]:
+    """PostgreSQL, a list longer than one chunk stored in one transaction: the months of all its results, whose
+    partitions this makes sure of before anything is written (an empty set otherwise).
 
-
-class _ProgressOnce:
-    """Reports each item once, even when a store starts again: a progress bar must not run past its total."""
-
-    def __init__(self, callback: ProgressCallback | None) -> None:
-        self.callback = callback
-        self.reported = 0
-
-    def reached(self, items_read: int) -> None:
-        if self.callback is not None and items_read > self.reported:
-            self.callback(items_read - self.reported)
-            self.reported = items_read
-
-
-class _PartitionsMissing(Exception):
-    """An atomic PostgreSQL store that has written reached months without partitions (it can start again)."""
-
-    def __init__(self, months: list[datetime]) -> None:
-        super().__init__(f"{len(months)} month(s) without partitions")
-        self.months = months
-
-
-def _pass(
-    engine: Engine,
-    connection: Connection,
-    items: Iterable[Any],
-    runs: RunResolver,
-    options: _PassOptions,
-    *,
-    may_restart: bool,
-) -> StoreReport:
-    """One pass over ``items`` in one transaction (or one per chunk, not ``atomic``); rolled back on any error.
-
-    With ``may_restart``, a chunk whose months have no partition after this transaction has written raises
-    :class:`_PartitionsMissing` instead of creating them here: creating a partition waits for every open
-    transaction that holds ``test_results``, so two writers doing it inside their transactions wait for each
-    other, and PostgreSQL ends one with "deadlock detected".
+    Creating a month's partition waits for every open transaction that holds ``test_results``, so two writers
+    creating months inside transactions that have written wait for each other, and PostgreSQL ends one with
+    "deadlock detected" (three such stores at once did in most rounds). A list can be looked at first (~45 ms
+    per 100,000 results); a generator cannot, and a single chunk's months are made sure of before it is written.
     """
-    report = StoreReport()
-    writer = writer_for(connection)
-    known = KnownDimensions()  # models and hardware resolved by earlier chunks of this call
-    months: set[datetime] = set()  # PostgreSQL: months whose partitions this call made sure of
-    wrote_in_transaction = False
-    on_error, atomic = options.on_error, options.atomic
-    transaction = connection.begin()
-    try:
-        for offset, chunk in _chunk_offsets(items, options.chunk_size):
-            validated = validate_chunk(chunk, offset)
-            report.seen += len(chunk)
-            _record_problems(report, validated.problems)
-            batch = validated.batch
-            if report.rejected and on_error == "raise":
-                if not atomic:
-                    break  # earlier chunks are committed; nothing of this one is written
-                continue  # keep reading, so the error lists every problem; nothing will be written
-            if len(batch):
-                _prepare_partitions(
-                    engine, connection, batch, months, in_transaction=wrote_in_transaction, may_restart=may_restart
-                )
-                write_batch(connection, writer, batch, report, runs, known)
-                wrote_in_transaction = True
-            if not atomic and wrote_in_transaction:
-                transaction.commit()
-                transaction = connection.begin()
-                wrote_in_transaction = False
-            options.progress.reached(offset + len(chunk))
-        if report.rejected and on_error == "raise":
-            transaction.rollback()
-            raise _invalid(report, single=options.single, atomic=atomic)
-        transaction.commit()
-    except BaseException:
-        if transaction.is_active:
-            transaction.rollback()
-        raise
-    return report
+    if engine.dialect.name != "postgresql" or not atomic or not isinstance(items, Sequence) or len(items) <= chunk_size:
+        return set()
+    months = months_of(items, now=datetime.now(UTC).replace(tzinfo=None))
+    ensure_test_result_partitions(engine, months)
+    return months
 
 
 @contextlib.contextmanager
@@ -250,12 +198,6 @@ def _chunk_offsets(items: Iterable[Any], size: int) -> Iterator[tuple[int, list[
     for chunk in _chunked(items, size):
         yield offset, chunk
         offset += len(chunk)
-
-
-def months_of(items: Sequence[Any]) -> set[datetime]:
-    """The month starts of every result's time in ``items`` (results without one: this month)."""
-    now = datetime.now(UTC).replace(tzinfo=None)
-    return {month_start(moment) for moment in result_times(items, now)}
 
 
 def _record_problems(report: StoreReport, problems: dict[int, list[str]]) -> None:
@@ -277,20 +219,14 @@ def _invalid(report: StoreReport, *, single: bool, atomic: bool = True) -> Inval
 
 
 def _prepare_partitions(
-    engine: Engine,
-    connection: Connection,
-    batch: ResultBatch,
-    ensured: set[datetime],
-    *,
-    in_transaction: bool,
-    may_restart: bool = False,
+    engine: Engine, connection: Connection, batch: ResultBatch, ensured: set[datetime], *, in_transaction: bool
 ) -> None:
     """PostgreSQL: make sure the batch's months have partitions before its rows arrive (once per month per call).
 
     Before this transaction has written, a separate short transaction creates them (creating a partition waits
-    for open insert transactions, including ours). Once we have written, months that already exist are fine;
-    missing ones raise :class:`_PartitionsMissing` when the store can start again, and are otherwise (a
-    generator, read once) created inside our transaction, which waits for the other writers to commit.
+    for open insert transactions, including ours). Once we have written, a missing month must be created inside
+    our transaction, which waits for the other writers to commit (see :func:`_months_made_sure_of`, which spares
+    lists this).
     """
     if connection.dialect.name != "postgresql":
         return
@@ -302,13 +238,11 @@ def _prepare_partitions(
         ensure_test_result_partitions(engine, wanted)
     else:
         missing = months_without_partitions(connection, wanted)
-        if missing and may_restart:
-            raise _PartitionsMissing(missing)
         if missing:
             log.warning(
                 "creating %d month partition(s) of test_results inside a transaction that has written: this waits "
-                "for other writers to commit and can deadlock with one doing the same. Storing a list (which can "
-                "start again) or calling ensure_test_result_partitions() for the months first avoids it",
+                "for other writers to commit and can deadlock with one doing the same. Storing a list, or calling "
+                "ensure_test_result_partitions() for the months first, avoids it",
                 len(missing),
             )
             ensure_test_result_partitions(connection, missing)

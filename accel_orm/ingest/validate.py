@@ -320,7 +320,10 @@ def result_times(items: Iterable[Any], now: datetime) -> Iterator[datetime]:
         if not isinstance(item, dict):
             continue
         value = item.get("timestamp")
-        moment = now if value is None else _as_utc(value)
+        try:
+            moment = now if value is None else _as_utc(value)
+        except OverflowError:  # out of range once in UTC: refused by validation, so never written
+            continue
         if moment is not None:
             yield moment
 

@@ -84,18 +84,10 @@ class RunResolver:
             else:
                 self.default_facts = facts
                 self.default_key = _key(facts)
-        self._known_before = dict(known or {})
-        self.known: dict[RunKey, int] = dict(self._known_before)
+        self.known: dict[RunKey, int] = dict(known or {})
         self.created: list[int] = []
         self.used: set[int] = set()
         self._checked: set[int] = set()
-
-    def restart(self) -> None:
-        """Forget everything this call did: its transaction was rolled back, so the runs it created are gone."""
-        self.known = dict(self._known_before)
-        self.created = []
-        self.used = set()
-        self._checked = set()
 
     def run_ids(
         self, connection: Connection, batch: ResultBatch, writer: FactWriter

@@ -16,9 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accel_orm.ingest.columnar import flatten_clean_chunk
+from accel_orm.ingest.columnar import flatten_clean_chunk, months_of
 from accel_orm.ingest.fields import SECTIONS, TOP_LEVEL_FIELDS
 from accel_orm.ingest.validate import ResultBatch, validate_chunk, validate_chunk_per_item
+from accel_orm.schema.partitions import month_start
 
 NOW = datetime(2026, 1, 2, 3, 4, 5)
 ZONES = [UTC, ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")]
@@ -43,6 +44,7 @@ ANY_VALUE = st.one_of(
 MOMENT = st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC) | st.none()
 )
+ABSENT = object()  # a result without the key at all
 MEASURE = st.floats(0, 1e9) | st.integers(0, 10**6) | st.none()
 
 
@@ -260,3 +262,31 @@ def test_every_field_and_near_miss_value_agrees(section: str | None, key: str) -
         if fast is not None:
             assert not slow.problems, (section, key, value)
             _assert_same_batch(fast, slow.batch, (section, key, value))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ANY_VALUE | MOMENT | st.just(ABSENT), min_size=1, max_size=6))
+def test_months_of_covers_every_month_a_store_will_write(times: list[Any]) -> None:
+    """The months a PostgreSQL store makes sure of before writing a list include the month of every result it
+    will write, whatever the times look like (aware, naive, text, epoch seconds, missing, invalid)."""
+    items = [{"model_name": "m", "hardware_type": "cpu", "test_type": "t"} for _ in times]
+    for item, moment in zip(items, times, strict=True):
+        if moment is not ABSENT:
+            item["timestamp"] = moment
+    written = validate_chunk_per_item(items, 0, now=NOW).batch.test["timestamp"]
+    assert {month_start(moment) for moment in written} <= months_of(items, now=NOW)
+
+
+def test_months_of_takes_each_time_in_utc() -> None:
+    """Arrow's conversion (all datetimes) and the item-by-item one (anything else) agree on boundary cases."""
+    times = [
+        datetime(2026, 2, 1, 0, 30, tzinfo=timezone(timedelta(hours=2))),  # 2026-01-31 22:30 UTC
+        datetime(2026, 3, 31, 23, 30),  # naive: UTC already
+        datetime(2026, 4, 30, 20, 0, tzinfo=ZoneInfo("America/New_York")),  # 2026-05-01 00:00 UTC
+        None,  # stored at ``now``
+    ]
+    expected = {datetime(2026, 1, 1), datetime(2026, 3, 1), datetime(2026, 5, 1), datetime(NOW.year, NOW.month, 1)}
+    as_datetimes = [{"timestamp": moment} for moment in times]
+    assert months_of(as_datetimes, now=NOW) == expected
+    as_text = [{"timestamp": None if moment is None else moment.isoformat()} for moment in times]
+    assert months_of([*as_text, {"timestamp": "not a time"}, "not a dict"], now=NOW) == expected

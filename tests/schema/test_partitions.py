@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import multiprocessing.synchronize
 from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select, text
 
 from accel_orm import HardwarePlatform, Model, TestResult, get_engine, session_scope
+from accel_orm.ingest import store
 from accel_orm.schema.partitions import ensure_test_result_partitions, partition_name
 from tests.concurrency import at_once
 
@@ -137,29 +139,47 @@ def _spanning_months(year: int, months: int, per_month: int) -> list[dict]:
     ]
 
 
-def test_a_list_store_that_reaches_new_months_after_writing_starts_again_once(
+def _stored_per_month(engine: Engine) -> list[tuple[str, int, int, int]]:
+    with engine.connect() as connection:
+        return [
+            tuple(row)
+            for row in connection.execute(
+                text(
+                    "SELECT to_char(timestamp, 'MM'), count(*), min(run_id), max(run_id) FROM test_results"
+                    " GROUP BY 1 ORDER BY 1"
+                )
+            )
+        ]
+
+
+def test_a_list_store_makes_sure_of_all_its_months_before_it_writes(
     pg_url: str, pg_engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Chunks 2..4 bring months without partitions: the store rolls back, creates them all, and stores every
-    result exactly once, in one run, reporting each item to the progress callback once."""
+    """Chunks 2..4 bring months without partitions: a list is looked at first, so they exist before anything is
+    written and nothing is created inside the store's transaction (nor warned about)."""
     from accel_orm import TestResultsDBHandler
 
-    results = _spanning_months(2031, 4, 3)
-    counted: list[int] = []
-    with TestResultsDBHandler(db_url=pg_url) as handler, caplog.at_level("INFO", logger="accel_orm.ingest.store"):
-        report = handler.store_test_results(results, chunk_size=3, progress=counted.append)
-    assert "starts again once 4 month(s) have them" in caplog.text
-    assert (report.stored, report.runs_created, sum(counted)) == (12, 1, 12)
-    with pg_engine.connect() as connection:
-        per_month = connection.execute(
-            text(
-                "SELECT to_char(timestamp, 'MM'), count(*), min(run_id), max(run_id) FROM test_results"
-                " GROUP BY 1 ORDER BY 1"
-            )
-        ).all()
-        runs = connection.execute(text("SELECT run_id FROM test_runs")).scalars().all()
-    assert runs == report.run_ids
-    assert per_month == [(f"{m:02d}", 3, runs[0], runs[0]) for m in range(1, 5)]
+    created: list[list[str]] = []
+    real_ensure = store.ensure_test_result_partitions
+
+    def ensure(bind: Any, timestamps: Any) -> list[str]:
+        names = real_ensure(bind, timestamps)
+        created.append(sorted(names) if isinstance(bind, Engine) else ["inside the transaction", *names])
+        return names
+
+    with (
+        TestResultsDBHandler(db_url=pg_url) as handler,
+        caplog.at_level("INFO", logger="accel_orm.ingest.store"),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setattr(store, "ensure_test_result_partitions", ensure)
+        report = handler.store_test_results(_spanning_months(2031, 4, 3), chunk_size=3)
+    assert created[0] == [f"test_results_2031_{m:02d}" for m in range(1, 5)]
+    assert all(call[0] != "inside the transaction" for call in created), created
+    assert not [record for record in caplog.records if record.levelname == "WARNING"]
+    assert report.stored == 12
+    run = report.run_ids[0]
+    assert _stored_per_month(pg_engine) == [(f"{m:02d}", 3, run, run) for m in range(1, 5)]
 
 
 def test_a_generator_store_creates_later_months_inside_its_transaction(
