@@ -474,7 +474,8 @@ def run_duckdb(databases: Databases, results: list[dict[str, Any]], args: argpar
         times["b"].append(arrow_into(databases.migrated(with_dimensions=True, prebuilt=prebuilt), arrow_tables))
         times["c"].append(arrow_into(databases.bare_duckdb(prebuilt), arrow_tables))
         times["f"].append(unchecked_conversion(results))
-        time_per_call(databases, prebuilt, per_call, per_call_new, times)
+        if per_call:
+            time_per_call(databases, prebuilt, per_call, per_call_new, times)
     # Side by side per repeat: what inserting pre-built rows plus merely converting the dicts costs.
     times["b+f"] = [b + f for b, f in zip(times["b"], times["f"], strict=True)]
     n = len(results)
@@ -488,7 +489,8 @@ def run_duckdb(databases: Databases, results: list[dict[str, Any]], args: argpar
     print(ratio("(a) / (c)", times["a"], times["c"], "target <= 4"))
     print(ratio("(a) / ((b) + (f))", times["a"], times["b+f"], "what checking, dimensions and runs add"))
     print(ratio("((b) + (f)) / (b)", times["b+f"], times["b"], "the best (a) / (b) any dict-based API can reach"))
-    print_per_call(times, len(per_call), "bound single-row INSERT, autocommit", "target <= 3")
+    if per_call:
+        print_per_call(times, len(per_call), "bound single-row INSERT, autocommit", "target <= 3")
     if args.stream:
         for atomic in (False, True):
             mode = "one transaction (atomic=True)" if atomic else "commit per chunk (atomic=False)"
@@ -511,7 +513,8 @@ def run_postgres(databases: Databases, results: list[dict[str, Any]], args: argp
         times["d"].append(copy_into_postgres(databases.migrated(with_dimensions=True, prebuilt=prebuilt), rows))
         location = databases.migrated(with_dimensions=True, prebuilt=prebuilt)
         times["d_text"].append(copy_text_into_postgres(location, texts))
-        time_per_call(databases, prebuilt, per_call, per_call_new, times)
+        if per_call:
+            time_per_call(databases, prebuilt, per_call, per_call_new, times)
     n = len(results)
     print(f"PostgreSQL: {n:,} results (all with performance, 10% with power), {args.repeats} repeats")
     print(line("(a) accel_orm store_test_results", times["a"], n, "results/s"))
@@ -519,7 +522,8 @@ def run_postgres(databases: Databases, results: list[dict[str, Any]], args: argp
     print(line("(d') COPY of pre-formatted CSV text, partitioned tables", times["d_text"], n, "results/s"))
     print(ratio("(a) / (d)", times["a"], times["d"], "target <= 1.3"))
     print(ratio("(a) / (d')", times["a"], times["d_text"], "the strictest floor"))
-    print_per_call(times, len(per_call), "bound single-row INSERT + COMMIT", "for reference")
+    if per_call:
+        print_per_call(times, len(per_call), "bound single-row INSERT + COMMIT", "for reference")
 
 
 def main() -> None:
@@ -527,7 +531,7 @@ def main() -> None:
     parser.add_argument("--url", help="PostgreSQL server URL (default: DuckDB files in a temp dir)")
     parser.add_argument("--results", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--per-call", type=int, default=200, help="store_test_result calls per repeat")
+    parser.add_argument("--per-call", type=int, default=200, help="store_test_result calls per repeat (0: skip)")
     parser.add_argument("--stream", type=int, default=1_000_000, help="generator size for the memory check (0: skip)")
     args = parser.parse_args()
 
