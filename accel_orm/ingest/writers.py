@@ -1,7 +1,7 @@
 """Set-based writers for the fact tables: one statement per table per chunk, inside the caller's transaction.
 
-- DuckDB: the columns become an Arrow table registered on the transaction's own DuckDB connection and are copied
-  with one ``INSERT ... SELECT`` (about a million rows a second, see STACK_NOTES).
+- DuckDB: the columns become an Arrow table that the transaction's own DuckDB connection copies with one
+  ``INSERT ... SELECT`` (about a million rows a second, see STACK_NOTES), reading it by replacement scan.
 - PostgreSQL: the same Arrow table written as CSV by Arrow and sent with one ``COPY ... FROM STDIN (FORMAT csv)``
   through the transaction's psycopg connection (no Python work per row).
 

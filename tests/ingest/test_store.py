@@ -470,7 +470,7 @@ def test_a_one_transaction_store_lets_go_of_each_chunks_arrow_tables(handler: Te
 def test_every_result_links_to_its_own_model_and_hardware_across_chunks(
     handler: TestResultsDBHandler, new_models: int, chunk_size: int
 ) -> None:
-    """Models and hardware created in one statement (bound for a few rows, Arrow for many) and remembered between
+    """Models and hardware created a few or many at a time, one statement per chunk, and remembered between
     chunks, their keys found with a dict (small chunks) or Arrow's dictionary encoding: each stored result still
     points at the model and hardware it named."""
     devices = [None, "A100", "H100", "  "]  # a blank device name is no device name
