@@ -180,7 +180,8 @@ def _months_made_sure_of(engine: Engine, items: Iterable[Any], *, chunk_size: in
     if engine.dialect.name != "postgresql" or not atomic or not isinstance(items, Sequence) or len(items) <= chunk_size:
         return set()
     months = months_of(items, now=datetime.now(UTC).replace(tzinfo=None))
-    ensure_test_result_partitions(engine, months)
+    with translate_errors(engine.url):
+        ensure_test_result_partitions(engine, months)
     return months
 
 
