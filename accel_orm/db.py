@@ -140,6 +140,12 @@ def _duckdb_engine(
     database: Database, *, lock_timeout: float, read_only: bool, sandboxed: bool, create: bool, echo: bool
 ) -> Engine:
     path = database.path
+    replacements = str(database.url.query.get("python_enable_replacements", "true"))
+    if replacements.strip().lower() in {"false", "0", "off", "no"}:
+        raise ValueError(
+            f"{database.describe()}: accel_orm cannot work with python_enable_replacements={replacements}: it hands "
+            "result rows to DuckDB as Arrow tables by replacement scan. Remove the setting from the URL."
+        )
     if path is not None:
         _check_duckdb_location(path, read_only=read_only, create=create)
     connect_args: dict[str, Any] = {"read_only": read_only} if path is not None else {}

@@ -90,3 +90,14 @@ def test_duckdb_settings_in_the_url_reach_every_connection(tmp_path: Path) -> No
             assert connection.execute(select(func.count()).select_from(TestResult.__table__)).scalar_one() == 2
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("value", ["false", "False", "0"])
+def test_a_url_turning_off_replacement_scans_is_refused_before_anything_is_created(tmp_path: Path, value: str) -> None:
+    """Bulk stores hand DuckDB their rows by replacement scan; without it every store would fail with "Table with
+    name accel_orm_incoming does not exist". The URL is refused up front, saying which setting and why."""
+    path = tmp_path / "no-scans.duckdb"
+    with pytest.raises(ValueError, match=rf"python_enable_replacements={value}: it hands result rows") as raised:
+        get_engine(f"duckdb:///{path}?python_enable_replacements={value}")
+    assert "Remove the setting from the URL" in str(raised.value)
+    assert not path.exists()
