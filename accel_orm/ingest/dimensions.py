@@ -4,9 +4,12 @@ A batch names few distinct models and hardware platforms, so each is looked up o
 inserted, and facts that arrive later (a model family, a device's memory) fill in blanks without duplicating
 rows or overwriting what is known.
 
-PostgreSQL takes many writers at once: missing rows are inserted with ``ON CONFLICT DO NOTHING`` under a
-transaction-scoped advisory lock, so two batches creating the same model never fail or duplicate it, and writers
-whose models all exist never wait. DuckDB has one writer process at a time, so plain inserts suffice.
+PostgreSQL takes many writers at once: missing rows are inserted with ``ON CONFLICT DO NOTHING``, so two
+batches creating the same model never fail or duplicate it. A writer waits only for another that has created,
+and not yet committed, a row it needs itself (it cannot refer to that row before then); writers creating
+different models or hardware, and writers whose rows all exist, never wait for each other. Rows are inserted in
+key order, so two writers creating the same new rows in one statement each take them in the same order. DuckDB
+has one writer process at a time, so plain inserts suffice.
 """
 
 from __future__ import annotations
@@ -26,8 +29,6 @@ from accel_orm.ingest.writers import duckdb_insert
 from accel_orm.models import HardwarePlatform, Model
 from accel_orm.timestamps import utc_now
 
-# An arbitrary fixed key: serialises creation of dimension rows among PostgreSQL writers.
-_DIMENSIONS_LOCK_KEY = 0x616363656C5F646D
 # The lock an INSERT into test_results takes anyway, on the partitioned parent only (see _Dimension._insert).
 _LOCK_TEST_RESULTS_FIRST = text("LOCK TABLE ONLY test_results IN ROW EXCLUSIVE MODE")
 _LOOKUP_CHUNK = 2000
@@ -202,14 +203,19 @@ class _Dimension:
         values = [{**row, stamp_column: created_at} for row in rows]
         if connection.dialect.name == "postgresql":
             # ON CONFLICT DO NOTHING returns nothing for a row another writer created: the caller looks those up.
-            connection.execute(select(func.pg_advisory_xact_lock(_DIMENSIONS_LOCK_KEY)))
+            # A row another writer has inserted and not yet committed makes this statement wait for that writer
+            # (only that row: no lock serialises all creators, so a long bulk store naming a new model does not
+            # hold up writers naming other new ones).
             # Lock order. Creating a month's partition locks test_results, then models and hardware_platforms (the
             # partition's foreign keys); a writer that locked models first and test_results second would deadlock
-            # with it (seen with writers storing one at a time into new months). So take test_results before the
-            # insert, and after the advisory lock, so that no writer waits for that lock holding test_results.
+            # with it (seen with writers storing one at a time into new months). So take test_results first.
             connection.execute(_LOCK_TEST_RESULTS_FIRST)
+            # In key order: two writers creating the same new rows then wait for each other's rows in one order,
+            # never in a cycle (in order of first appearance, one statement with "a, b" and one with "b, a"
+            # deadlocked).
+            ordered = sorted(values, key=self._sort_key)
             statement = pg_insert(self.table).on_conflict_do_nothing(index_elements=self.conflict_target())
-            connection.execute(statement, values)
+            connection.execute(statement, ordered)
             return {}
         returning = [self.table.c[self.id_column], *(self.table.c[name] for name in self.key_columns)]
         # One Arrow-backed INSERT ... RETURNING, whatever the count: a many-row VALUES statement costs SQLAlchemy
@@ -220,10 +226,16 @@ class _Dimension:
         inserted = duckdb_insert(connection, self.table, columns, returning=returning)
         return {self.key_of_row(row): row[0] for row in inserted}
 
+    def _sort_key(self, row: dict[str, Any]) -> tuple[str, ...]:
+        return tuple(row[name] or "" for name in self.key_columns)
+
     def _fill_blanks(
         self, connection: Connection, facts: dict[Hashable, dict[str, Any]], existing: dict[Hashable, Any]
     ) -> None:
-        """Set columns that are NULL in the database and known in this batch; never overwrite a known value."""
+        """Set columns that are NULL in the database and known in this batch; never overwrite a known value.
+
+        The UPDATE keeps a value that is there when it runs (``COALESCE``): on PostgreSQL another writer may have
+        filled the same blank after this batch looked, and its update then ran first."""
         fact_columns = [name for name in next(iter(facts.values()), {}) if name not in self.key_columns]
         updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for key, row in existing.items():
@@ -238,7 +250,9 @@ class _Dimension:
         id_column = self.table.c[self.id_column]
         for blanks, params in updates.items():
             statement = (
-                update(self.table).where(id_column == bindparam("_id")).values({c: bindparam(c) for c in blanks})
+                update(self.table)
+                .where(id_column == bindparam("_id"))
+                .values({c: func.coalesce(self.table.c[c], bindparam(c)) for c in blanks})
             )
             connection.execute(statement, params)
 

@@ -1,0 +1,166 @@
+"""PostgreSQL writers creating models and hardware at the same time: nobody waits for a row it does not need,
+nobody duplicates a row, and nobody deadlocks or overwrites a fact another writer filled in first."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from accel_orm import HardwarePlatform, Model, TestResult, TestResultsDBHandler, get_engine, session_scope
+from tests.concurrency import at_once
+
+pytestmark = pytest.mark.postgres
+
+# Generous: a writer that is not held up finishes in well under a second.
+_NOT_HELD_UP_SECONDS = 15.0
+
+
+def _result(model: str, hardware: str = "cpu", **extra: Any) -> dict[str, Any]:
+    return {"model_name": model, "hardware_type": hardware, "test_type": "inference", "success": True, **extra}
+
+
+class _PausedStore:
+    """A bulk store (one result per chunk) that pauses in its open transaction after writing its first result,
+    until :meth:`finish`: a long store that has created rows and not yet committed them."""
+
+    def __init__(self, url: str, first: dict[str, Any]) -> None:
+        self._first = first
+        self._wrote_first = threading.Event()
+        self._go_on = threading.Event()
+        self._handler = TestResultsDBHandler(db_url=url)
+        self._errors: list[BaseException] = []
+        self._thread = threading.Thread(target=self._store, daemon=True)
+        self._thread.start()
+        assert self._wrote_first.wait(30), "the paused store never wrote its first result"
+
+    def _results(self) -> Iterator[dict[str, Any]]:
+        yield self._first
+        # The store asks for the next chunk only once the first one is written (inside its transaction).
+        self._wrote_first.set()
+        self._go_on.wait(60)
+        yield _result("paused-store-second")
+
+    def _store(self) -> None:
+        try:
+            self._handler.store_test_results(self._results(), chunk_size=1, run=False)
+        except BaseException as error:  # re-raised in the test's thread by finish()
+            self._errors.append(error)
+
+    def finish(self) -> None:
+        self._go_on.set()
+        self._thread.join(60)
+        self._handler.close()
+        if self._errors:
+            raise self._errors[0]
+
+
+def _in_thread(url: str, results: list[dict[str, Any]]) -> tuple[threading.Thread, list[Any]]:
+    outcome: list[Any] = []
+
+    def store() -> None:
+        try:
+            with TestResultsDBHandler(db_url=url) as handler:
+                outcome.append(handler.store_test_results(results, run=False).stored)
+        except BaseException as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=store, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def _models(url: str) -> dict[str, Any]:
+    engine = get_engine(url)
+    try:
+        with session_scope(engine) as session:
+            return {model.model_name: model.model_family for model in session.scalars(select(Model))}
+    finally:
+        engine.dispose()
+
+
+def test_a_long_store_creating_a_model_does_not_hold_up_writers_creating_other_ones(pg_url: str) -> None:
+    get_engine(pg_url).dispose()  # migrate once
+    paused = _PausedStore(pg_url, _result("long-store-model"))
+    try:
+        other, outcome = _in_thread(pg_url, [_result("another-new-model", hardware="rocm", device_name="mi300")])
+        other.join(_NOT_HELD_UP_SECONDS)
+        assert not other.is_alive(), "a writer creating a different model waited for the open store to commit"
+        assert outcome == [1]
+    finally:
+        paused.finish()
+    assert set(_models(pg_url)) == {"long-store-model", "another-new-model", "paused-store-second"}
+
+
+def test_a_writer_needing_a_model_another_has_not_committed_waits_for_it_and_then_shares_it(pg_url: str) -> None:
+    get_engine(pg_url).dispose()
+    paused = _PausedStore(pg_url, _result("shared-new-model"))
+    try:
+        waiting, outcome = _in_thread(pg_url, [_result("shared-new-model")])
+        waiting.join(1.0)
+        # It cannot refer to a row that is not committed: it waits, and neither fails nor makes a second row.
+        assert waiting.is_alive() and outcome == []
+    finally:
+        paused.finish()
+    waiting.join(30)
+    assert outcome == [1]
+    engine = get_engine(pg_url)
+    try:
+        with session_scope(engine) as session:
+            names = session.scalars(select(Model.model_name).join(TestResult, TestResult.model_id == Model.model_id))
+            assert sorted(names) == ["paused-store-second", "shared-new-model", "shared-new-model"]
+            assert session.scalar(select(func.count()).where(Model.model_name == "shared-new-model")) == 1
+    finally:
+        engine.dispose()
+
+
+_NEW_PER_ROUND = 40
+
+
+def _create_in_order(url: str, round_: int, descending: bool, barrier: Any) -> int:
+    names = [f"round-{round_}-model-{i:02d}" for i in range(_NEW_PER_ROUND)]
+    hardware = [f"device-{i:02d}" for i in range(_NEW_PER_ROUND)]
+    if descending:
+        names.reverse()
+        hardware.reverse()
+    results = [
+        _result(name, hardware="cuda", device_name=f"round-{round_}-{device}")
+        for name, device in zip(names, hardware, strict=True)
+    ]
+    with TestResultsDBHandler(db_url=url) as handler:
+        barrier.wait(timeout=120)
+        return handler.store_test_results(results, run=False).stored
+
+
+def test_writers_creating_the_same_new_rows_in_opposite_orders_do_not_deadlock(pg_url: str) -> None:
+    """Two stores name the same 40 new models and hardware, one in reverse order. Inserted as given, each took
+    rows the other needed next, and PostgreSQL ended one with "deadlock detected"; in key order they queue."""
+    get_engine(pg_url).dispose()
+    for round_ in range(3):
+        stored = at_once(_create_in_order, [(pg_url, round_, False), (pg_url, round_, True)])
+        assert stored == [_NEW_PER_ROUND, _NEW_PER_ROUND]
+    engine = get_engine(pg_url)
+    try:
+        with session_scope(engine) as session:
+            assert session.scalar(select(func.count()).select_from(Model)) == 3 * _NEW_PER_ROUND
+            assert session.scalar(select(func.count()).select_from(HardwarePlatform)) == 3 * _NEW_PER_ROUND
+    finally:
+        engine.dispose()
+
+
+def test_a_blank_filled_by_another_writer_first_is_kept(pg_url: str) -> None:
+    """Both writers saw the model's family blank; the one whose update ran second must not overwrite it."""
+    with TestResultsDBHandler(db_url=pg_url) as handler:
+        handler.store_test_results([_result("model-with-a-blank")], run=False)
+    paused = _PausedStore(pg_url, _result("model-with-a-blank", model_family="filled-first"))
+    try:
+        second, outcome = _in_thread(pg_url, [_result("model-with-a-blank", model_family="filled-second")])
+        second.join(1.0)  # its update waits for the paused store's row lock
+    finally:
+        paused.finish()
+    second.join(30)
+    assert outcome == [1]
+    assert _models(pg_url)["model-with-a-blank"] == "filled-first"
