@@ -6,7 +6,8 @@ keep it: DuckDB's read-only mode still runs ``COPY ... TO``, ``read_csv('/etc/pa
 PostgreSQL read-only transaction still runs ``COPY ... TO PROGRAM`` and ``pg_read_file`` for a superuser.
 
 - **DuckDB**: the file is opened read-only with ``enable_external_access = false`` (no file, network, ATTACH or
-  extension access beyond the database itself), no extension autoload or autoinstall, and the configuration
+  extension access beyond the database itself), no extension autoload or autoinstall, no replacement scans (a
+  name DuckDB does not know is never looked up among the process's Python variables), and the configuration
   locked (``lock_configuration``) once the connection is set up, so no statement can switch any of it back.
   DuckDB's own parser splits the text: exactly one statement, and only a query (SELECT and its forms, EXPLAIN,
   PRAGMA, CALL) is run.
@@ -45,6 +46,10 @@ DUCKDB_SANDBOX_CONFIG: dict[str, Any] = {
     "autoinstall_known_extensions": False,
     "allow_community_extensions": False,
     "allow_unsigned_extensions": False,
+    # DuckDB's Python client would otherwise answer a table name it does not know with a Python variable of that
+    # name in the frame running the statement (duckdb_engine's, which holds no data today): nothing of the
+    # process is readable by name, whatever that frame holds tomorrow.
+    "python_enable_replacements": False,
 }
 _DUCKDB_QUERY_TYPES = frozenset(
     {

@@ -76,6 +76,7 @@ DUCKDB_REFUSED = {
     "load": "LOAD httpfs",
     "switch_external_access_back_on": "SET enable_external_access = true",
     "unlock_configuration": "SET lock_configuration = false",
+    "switch_replacement_scans_back_on": "SET python_enable_replacements = true",
     "delete": "DELETE FROM models",
     "create_table": "CREATE TABLE stolen AS SELECT * FROM models",
     "two_statements": "SELECT 1; DELETE FROM models",
@@ -104,6 +105,17 @@ def test_duckdb_queries_still_run_with_bound_parameters(duckdb_db: str) -> None:
     assert "model_name" in set(described["column_name"])
     with pytest.raises(ValueError, match=":skip"):
         run_read_only_sql(duckdb_db, "SELECT * FROM models WHERE model_name = :skip")
+
+
+def test_duckdb_never_reads_a_python_variable_by_name(duckdb_db: str) -> None:
+    """DuckDB's Python client answers an unknown table name with a Python variable of that name, looked up in the
+    frame running the statement (or in every frame, with python_scan_all_frames): both off, and locked."""
+    settings = run_read_only_sql(
+        duckdb_db,
+        "SELECT current_setting('python_enable_replacements') AS replacements, "
+        "current_setting('python_scan_all_frames') AS all_frames",
+    )
+    assert settings.to_dict("records") == [{"replacements": False, "all_frames": False}]
 
 
 def test_run_sql_facade_is_sandboxed_too(duckdb_db: str, outside: Path) -> None:
