@@ -17,7 +17,7 @@ import itertools
 import json.encoder
 import operator
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -159,6 +159,41 @@ def _check_numbers(values: list[Any], low: float, high: float, *, as_array: bool
     return array if as_array else values
 
 
+def _check_measures(array: pa.Array, low: float, high: float, pull: Callable[[], list[Any]]) -> pa.Array:
+    """:func:`_check_numbers` for a non-negative column already converted by :func:`_measure_arrays` (no Python
+    list of its values exists): only a column holding 0.0 or 1.0 has its values pulled, to look for a bool."""
+    if array.null_count == len(array):
+        return array
+    if pc.any(pc.is_nan(array)).as_py():
+        raise _NotClean
+    bounds = pc.min_max(array)
+    if not (low <= bounds["min"].as_py() and bounds["max"].as_py() <= high):
+        raise _NotClean
+    if pc.any(pc.is_in(array, value_set=_ZERO_AND_ONE)).as_py() and bool in _types(pull()):
+        raise _NotClean
+    return array
+
+
+def _measure_arrays(keys: _Keys, fields: dict[str, Field]) -> dict[str, pa.Array]:
+    """The present non-negative number fields (measures, scores) as float64 arrays, converted by Arrow in one
+    C pass over the dicts, when they are most of the dicts' keys (the performance and power sub-dicts): there
+    it is ~1.7x faster than pulling each field's values into a list and converting that (a chunk's performance
+    fields 21 -> 13 ms per 20,000). Arrow walks every key of every dict, so for two measures among a result's
+    dozen top-level keys it is slower (7 ms against 3), and those are pulled.
+
+    Arrow's struct conversion takes each value exactly as :func:`_check_numbers` documents for a list (the
+    same converter), and a value it refuses fails the chunk over to the per-item checker."""
+    names = [
+        key
+        for key, spec in fields.items()
+        if key in keys and not spec.required and spec.kind in _RANGES and _RANGES[spec.kind][0] >= 0
+    ]
+    if not names or 2 * len(names) < len(keys.names()):
+        return {}
+    converted = pa.array(keys.dicts, type=pa.struct([(name, pa.float64()) for name in names]))
+    return dict(zip(names, converted.flatten(), strict=True))
+
+
 def _check_counts(values: list[Any], path: str) -> pa.Array:
     if not _types(values) <= {int, _NONE}:
         raise _NotClean
@@ -224,9 +259,14 @@ def _checked(values: list[Any], spec: Field, path: str, *, arrays: bool) -> list
 def _fields(
     keys: _Keys, fields: dict[str, Field], prefix: str, *, arrays: bool = False
 ) -> dict[str, list[Any] | pa.Array]:
-    values = keys.columns([key for key in fields if key in keys])
+    measures = _measure_arrays(keys, fields) if arrays else {}
+    values = keys.columns([key for key in fields if key in keys and key not in measures])
     columns: dict[str, list[Any] | pa.Array] = {}
     for key, spec in fields.items():
+        if key in measures:
+            low, high = _RANGES[spec.kind]
+            columns[spec.column] = _check_measures(measures[key], low, high, lambda key=key: _column(keys.dicts, key))
+            continue
         if key not in values:
             if spec.required:
                 raise _NotClean
