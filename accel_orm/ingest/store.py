@@ -242,7 +242,8 @@ def _prepare_partitions(
         if missing:
             log.warning(
                 "creating %d month partition(s) of test_results inside a transaction that has written: this waits "
-                "for other writers to commit and can deadlock with one doing the same. Storing a list, or calling "
+                "for other writers to commit, can deadlock with one doing the same, and keeps test_results locked "
+                "against every reader and writer until this store commits. Storing a list, or calling "
                 "ensure_test_result_partitions() for the months first, avoids it",
                 len(missing),
             )

@@ -6,9 +6,13 @@ with the timestamps of a batch first. It calls ``ensure_test_results_partition()
 transaction: creating a partition takes a lock that waits for open insert transactions, so it must not run
 inside one. On DuckDB (one table, no partitions) it does nothing.
 
-Applications that write through ORM sessions are covered by a ``before_flush`` hook: it ensures the months of
-new or changed ``TestResult`` objects inside the session's own transaction (a separate connection could wait
-forever on the lock the session itself holds). Months that exist cost one catalog lookup and take no lock.
+Applications that write through ORM sessions are covered by a ``before_flush`` hook: it makes sure of the months
+of new or changed ``TestResult`` objects. Months that exist cost one catalog lookup and take no lock. A missing
+month is created in a short transaction of its own when the session's transaction holds no lock that the
+creation would wait for (the usual case: the first flush); created inside the session's transaction instead, it
+would keep ``test_results`` locked against every reader and writer until the session commits. A session that
+has already touched ``test_results`` creates it inside its own transaction (a separate connection would wait
+forever on the lock the session itself holds).
 Importing this module registers the hook; :mod:`accel_orm.db` imports it when it makes a PostgreSQL engine or a
 ``session_scope`` (DuckDB-only commands skip the ORM import).
 """
@@ -116,6 +120,17 @@ def ensure_test_result_partitions(bind: Engine | Connection, timestamps: Iterabl
         return list(connection.execute(_ENSURE, {"months": months}).scalars())
 
 
+# Whether this transaction holds a lock that creating a partition waits for: any lock on test_results (or its
+# partitions and indexes), which the creation takes ACCESS EXCLUSIVE, or a lock stronger than ACCESS SHARE on
+# another user table (the new partition's foreign keys take SHARE ROW EXCLUSIVE on models and hardware_platforms).
+_HOLDS_WHAT_A_PARTITION_WAITS_FOR = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE l.pid = pg_backend_pid() AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+    " AND (c.relname LIKE 'test\\_results%' OR l.mode <> 'AccessShareLock'))"
+)
+
+
 @event.listens_for(Session, "before_flush")
 def _ensure_partitions_before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     months = {
@@ -125,4 +140,11 @@ def _ensure_partitions_before_flush(session: Session, flush_context: Any, instan
     }
     if not months or session.get_bind(TestResult).dialect.name != "postgresql":
         return
-    session.connection().execute(_ENSURE, {"months": sorted(months)})
+    connection = session.connection()
+    missing = months_without_partitions(connection, months)
+    if not missing:
+        return
+    if connection.execute(_HOLDS_WHAT_A_PARTITION_WAITS_FOR).scalar_one():
+        connection.execute(_ENSURE, {"months": missing})
+    else:
+        ensure_test_result_partitions(connection.engine, missing)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import multiprocessing.synchronize
+import threading
 from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 
 from accel_orm import HardwarePlatform, Model, TestResult, get_engine, session_scope
 from accel_orm.ingest import store
@@ -69,6 +70,58 @@ def test_storing_into_a_new_month_creates_its_partition(pg_engine: Engine) -> No
     assert "test_results_2019_07" in _partitions(pg_engine)
     with pg_engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM test_results_2019_07")).scalar() == 1
+
+
+def _read_without_waiting(engine: Engine) -> int:
+    """Count test_results on another connection, refusing to wait more than 2 s for a lock."""
+    with engine.connect() as connection:
+        connection.execute(text("SET lock_timeout = '2s'"))
+        return int(connection.execute(text("SELECT count(*) FROM test_results")).scalar_one())
+
+
+def _result_at(when: datetime) -> TestResult:
+    return TestResult(
+        model=Model(model_name=f"model-{when:%Y-%m}"),
+        hardware=HardwarePlatform(hardware_type="cpu", device_name=f"device-{when:%Y-%m}"),
+        timestamp=when,
+        test_type="inference",
+    )
+
+
+def test_an_orm_session_creating_a_month_leaves_test_results_open_to_others_until_it_commits(
+    pg_engine: Engine,
+) -> None:
+    """Created inside the session's transaction, the partition kept test_results ACCESS EXCLUSIVE until the
+    session committed: every other reader and writer waited."""
+    with session_scope(pg_engine) as session:
+        session.add(_result_at(datetime(2017, 4, 9)))
+        session.flush()
+        assert "test_results_2017_04" in _partitions(pg_engine)  # committed: visible to others at once
+        assert _read_without_waiting(pg_engine) == 0  # the session's row is not committed yet
+    assert _read_without_waiting(pg_engine) == 1
+
+
+def test_an_orm_session_that_has_written_creates_a_later_month_inside_its_transaction(pg_engine: Engine) -> None:
+    """A separate connection would wait forever for the session's own lock: the month is made in-transaction."""
+    outcome: list[Any] = []
+
+    def write_two_months() -> None:
+        try:
+            with session_scope(pg_engine) as session:
+                session.add(_result_at(datetime(2016, 2, 3)))
+                session.flush()
+                session.add(_result_at(datetime(2016, 8, 3)))
+                session.flush()
+                outcome.append(session.scalar(select(func.count()).select_from(TestResult)))
+        except Exception as error:  # reported by the assertion below
+            outcome.append(error)
+
+    writer = threading.Thread(target=write_two_months, daemon=True)
+    writer.start()
+    writer.join(30)
+    assert not writer.is_alive(), "the session's second flush waited for itself"
+    assert outcome == [2]
+    assert {"test_results_2016_02", "test_results_2016_08"} <= set(_partitions(pg_engine))
 
 
 def test_a_chunked_bulk_store_creates_exactly_the_months_it_needs(pg_url: str, pg_engine: Engine) -> None:
