@@ -37,6 +37,7 @@ def test_wheel_contains_the_migration_scripts(wheel: Path) -> None:
     assert "accel_orm/_migrations/versions/0002_partition_test_results.py" in names
     assert "accel_orm/_migrations/versions/0003_import_ledger.py" in names
     assert "accel_orm/_migrations/versions/0006_fact_table_indexes.py" in names
+    assert "accel_orm/_migrations/versions/0007_partitions_attached.py" in names
     assert any(name.endswith("entry_points.txt") for name in names)
     # the HTML report's chart library, its licence and our glue ship inside the package (the page embeds them)
     for asset in ("uPlot.iife.min.js", "uPlot.min.css", "uPlot.LICENSE", "series_charts.js"):
@@ -73,6 +74,6 @@ def test_installed_package_upgrades_a_database_from_another_folder(wheel: Path, 
     )
     assert done.returncode == 0, done.stderr
     assert str(site) in done.stderr, "the test must exercise the installed copy, not the checkout"
-    assert "0006_fact_table_indexes (head)" in done.stdout
+    assert "0007_partitions_attached (head)" in done.stdout
     assert "test_results" in done.stdout
     assert database.exists()

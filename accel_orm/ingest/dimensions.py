@@ -206,9 +206,11 @@ class _Dimension:
             # A row another writer has inserted and not yet committed makes this statement wait for that writer
             # (only that row: no lock serialises all creators, so a long bulk store naming a new model does not
             # hold up writers naming other new ones).
-            # Lock order. Creating a month's partition locks test_results, then models and hardware_platforms (the
-            # partition's foreign keys); a writer that locked models first and test_results second would deadlock
-            # with it (seen with writers storing one at a time into new months). So take test_results first.
+            # Lock order: test_results before models and hardware_platforms, the order in which creating a month
+            # takes them (then the partition's foreign keys). Before revision 0007 the month took test_results
+            # ACCESS EXCLUSIVE, and writers that locked models first deadlocked with it (writers storing one at a
+            # time into new months, 5 runs in 6). Attaching takes SHARE UPDATE EXCLUSIVE, which this ROW
+            # EXCLUSIVE does not wait for; the order is kept so that no cycle can form between the two.
             connection.execute(_LOCK_TEST_RESULTS_FIRST)
             # In key order: two writers creating the same new rows then wait for each other's rows in one order,
             # never in a cycle (in order of first appearance, one statement with "a, b" and one with "b, a"

@@ -35,7 +35,7 @@ from accel_orm.ingest.writers import FactWriter, writer_for
 from accel_orm.models import COMPATIBLE_STATUSES, HardwareCompatibility, PerformanceResult, PowerMetric, TestResult
 from accel_orm.runs.environment import describe_environment
 from accel_orm.runs.record import RunResolver, RunSpec
-from accel_orm.schema.partitions import ensure_test_result_partitions, months_without_partitions
+from accel_orm.schema.partitions import ensure_partitions_within, ensure_test_result_partitions
 
 log = logging.getLogger(__name__)
 
@@ -172,10 +172,12 @@ def _months_made_sure_of(engine: Engine, items: Iterable[Any], *, chunk_size: in
     """PostgreSQL, a list longer than one chunk stored in one transaction: the months of all its results, whose
     partitions this makes sure of before anything is written (an empty set otherwise).
 
-    Creating a month's partition waits for every open transaction that holds ``test_results``, so two writers
-    creating months inside transactions that have written wait for each other, and PostgreSQL ends one with
-    "deadlock detected" (three such stores at once did in most rounds). A list can be looked at first (~45 ms
-    per 100,000 results); a generator cannot, and a single chunk's months are made sure of before it is written.
+    A month created once this transaction has written waits for the writers that created models or hardware,
+    and if this transaction created some itself, it must be created inside it, which then keeps other creators
+    of months, models and hardware waiting until it commits (before revision 0007, creating a month waited for
+    every open writer, and three such stores at once deadlocked in most rounds). A list can be looked at first
+    (~45 ms per 100,000 results); a generator cannot, and a single chunk's months are made sure of before it is
+    written.
     """
     if engine.dialect.name != "postgresql" or not atomic or not isinstance(items, Sequence) or len(items) <= chunk_size:
         return set()
@@ -224,9 +226,8 @@ def _prepare_partitions(
 ) -> None:
     """PostgreSQL: make sure the batch's months have partitions before its rows arrive (once per month per call).
 
-    Before this transaction has written, a separate short transaction creates them (creating a partition waits
-    for open insert transactions, including ours). Once we have written, a missing month must be created inside
-    our transaction, which waits for the other writers to commit (see :func:`_months_made_sure_of`, which spares
+    Before this transaction has written, a separate short transaction creates them. Once it has, see
+    :func:`accel_orm.schema.partitions.ensure_partitions_within` (and :func:`_months_made_sure_of`, which spares
     lists this).
     """
     if connection.dialect.name != "postgresql":
@@ -238,16 +239,15 @@ def _prepare_partitions(
     if not in_transaction:
         ensure_test_result_partitions(engine, wanted)
     else:
-        missing = months_without_partitions(connection, wanted)
-        if missing:
+        inside = ensure_partitions_within(connection, wanted)
+        if inside:
             log.warning(
-                "creating %d month partition(s) of test_results inside a transaction that has written: this waits "
-                "for other writers to commit, can deadlock with one doing the same, and keeps test_results locked "
-                "against every reader and writer until this store commits. Storing a list, or calling "
+                "created %d month partition(s) of test_results inside this store's transaction (it created models "
+                "or hardware, whose rows the new partitions' keys lock): until it commits, other writers creating "
+                "months, models or hardware wait for it. Storing a list, or calling "
                 "ensure_test_result_partitions() for the months first, avoids it",
-                len(missing),
+                len(inside),
             )
-            ensure_test_result_partitions(connection, missing)
     ensured |= months
 
 

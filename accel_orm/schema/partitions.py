@@ -1,24 +1,24 @@
 """Monthly partitions of ``test_results`` on PostgreSQL, created on demand before rows for a month are written.
 
 PostgreSQL rejects a row whose month has no partition, so writers call :func:`ensure_test_result_partitions`
-with the timestamps of a batch first. It calls ``ensure_test_results_partition()`` (installed by migration
-0002), which catches the ``duplicate_table`` race between concurrent writers, in its own short autocommit
-transaction: creating a partition takes a lock that waits for open insert transactions, so it must not run
-inside one. On DuckDB (one table, no partitions) it does nothing.
+with the timestamps of a batch first, in a short transaction of its own. It calls the SQL function
+``ensure_test_results_partition()``, which since revision 0007 builds the month's table apart and attaches it:
+that takes ``test_results`` only SHARE UPDATE EXCLUSIVE, so readers and writers never wait for it, nor it for
+them, and concurrent callers of one month queue on an advisory lock instead of racing. The new partition's
+foreign keys take SHARE ROW EXCLUSIVE on ``models`` and ``hardware_platforms``, so it does wait for a
+transaction that has created a model or hardware row. On DuckDB (one table, no partitions) it does nothing.
 
-Applications that write through ORM sessions are covered by a ``before_flush`` hook: it makes sure of the months
-of new or changed ``TestResult`` objects. Months that exist cost one catalog lookup and take no lock. A missing
-month is created in a short transaction of its own when the session's transaction holds no lock that the
-creation would wait for (the usual case: the first flush); created inside the session's transaction instead, it
-would keep ``test_results`` locked against every reader and writer until the session commits. A session that
-has already touched ``test_results`` creates it inside its own transaction (a separate connection would wait
-forever on the lock the session itself holds).
-Importing this module registers the hook; :mod:`accel_orm.db` imports it when it makes a PostgreSQL engine or a
-``session_scope`` (DuckDB-only commands skip the ORM import).
+A transaction that has written and meets a month without a partition (a generator's later chunk, a second ORM
+flush) calls :func:`ensure_partitions_within`: the month is created in a short transaction of its own unless
+this one holds a lock that creation would wait for, and then inside it (see there). Applications that write
+through ORM sessions are covered by a ``before_flush`` hook doing exactly that. Months that exist cost one
+catalog lookup and take no lock. Importing this module registers the hook; :mod:`accel_orm.db` imports it when
+it makes a PostgreSQL engine or a ``session_scope`` (DuckDB-only commands skip the ORM import).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -26,10 +26,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, event, text
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime
 
 from accel_orm.models import TestResult
+
+log = logging.getLogger(__name__)
 
 PARTITION_PREFIX = "test_results_"
 _PARTITION_NAME = re.compile(rf"^{PARTITION_PREFIX}\d{{4}}_\d{{2}}$")
@@ -120,15 +123,50 @@ def ensure_test_result_partitions(bind: Engine | Connection, timestamps: Iterabl
         return list(connection.execute(_ENSURE, {"months": months}).scalars())
 
 
-# Whether this transaction holds a lock that creating a partition waits for: any lock on test_results (or its
-# partitions and indexes), which the creation takes ACCESS EXCLUSIVE, or a lock stronger than ACCESS SHARE on
-# another user table (the new partition's foreign keys take SHARE ROW EXCLUSIVE on models and hardware_platforms).
-_HOLDS_WHAT_A_PARTITION_WAITS_FOR = text(
-    "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-    " JOIN pg_namespace n ON n.oid = c.relnamespace"
-    " WHERE l.pid = pg_backend_pid() AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-    " AND (c.relname LIKE 'test\\_results%' OR l.mode <> 'AccessShareLock'))"
+# Whether this transaction holds a lock that creating a month elsewhere would wait for: on test_results or a
+# partition, anything above ROW EXCLUSIVE (ATTACH takes the parent SHARE UPDATE EXCLUSIVE); on the tables
+# test_results' foreign keys point to, anything above ROW SHARE (the new partition's keys take them SHARE ROW
+# EXCLUSIVE), e.g. after creating a model or hardware row.
+_HOLDS_WHAT_A_NEW_MONTH_WAITS_FOR = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND ("
+    " (l.relation IN (SELECT relid FROM pg_partition_tree('test_results'))"
+    "  AND l.mode NOT IN ('AccessShareLock', 'RowShareLock', 'RowExclusiveLock'))"
+    " OR (l.relation IN (SELECT confrelid FROM pg_constraint"
+    "  WHERE conrelid = 'test_results'::regclass AND contype = 'f')"
+    "  AND l.mode NOT IN ('AccessShareLock', 'RowShareLock'))))"
 )
+# How long a month created beside an open transaction may wait for other transactions' locks before it is
+# created inside the open one instead: beside it, a wait that ends only when the open transaction does (another
+# writer queued behind one of its rows, itself holding a lock the new month needs) would be invisible to
+# PostgreSQL's deadlock detector and never end; inside it, the detector sees it.
+_BESIDE_LOCK_TIMEOUT = text("SET LOCAL lock_timeout = '2s'")
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+def ensure_partitions_within(connection: Connection, months: Iterable[datetime]) -> list[datetime]:
+    """Make sure of the months' partitions for the transaction open on ``connection``, which may have written;
+    the months it had to create inside that transaction (usually none).
+
+    A missing month is created in a short transaction of its own, which neither waits for this one's rows nor
+    holds anything once done. If this transaction holds a lock that creation would wait for (it has created a
+    model or hardware row, or a month itself), or creating it beside takes longer than 2 s to get its locks,
+    the month is created inside this transaction instead: then, until it commits, other writers creating
+    months, models or hardware wait for it (readers and writers of existing rows do not).
+    """
+    missing = months_without_partitions(connection, months)
+    if not missing:
+        return []
+    if not connection.execute(_HOLDS_WHAT_A_NEW_MONTH_WAITS_FOR).scalar_one():
+        try:
+            with connection.engine.begin() as beside:
+                beside.execute(_BESIDE_LOCK_TIMEOUT)
+                beside.execute(_ENSURE, {"months": missing})
+            return []
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+                raise
+    connection.execute(_ENSURE, {"months": missing})
+    return missing
 
 
 @event.listens_for(Session, "before_flush")
@@ -140,11 +178,10 @@ def _ensure_partitions_before_flush(session: Session, flush_context: Any, instan
     }
     if not months or session.get_bind(TestResult).dialect.name != "postgresql":
         return
-    connection = session.connection()
-    missing = months_without_partitions(connection, months)
-    if not missing:
-        return
-    if connection.execute(_HOLDS_WHAT_A_PARTITION_WAITS_FOR).scalar_one():
-        connection.execute(_ENSURE, {"months": missing})
-    else:
-        ensure_test_result_partitions(connection.engine, missing)
+    inside = ensure_partitions_within(session.connection(), months)
+    if inside:
+        log.warning(
+            "created %d month partition(s) of test_results inside the session's transaction (it holds a lock their "
+            "creation waits for): until it commits, other writers creating months, models or hardware wait",
+            len(inside),
+        )

@@ -4,14 +4,13 @@ nobody duplicates a row, and nobody deadlocks or overwrites a fact another write
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from accel_orm import HardwarePlatform, Model, TestResult, TestResultsDBHandler, get_engine, session_scope
-from tests.concurrency import at_once
+from tests.concurrency import PausedStore, at_once
 
 pytestmark = pytest.mark.postgres
 
@@ -23,39 +22,8 @@ def _result(model: str, hardware: str = "cpu", **extra: Any) -> dict[str, Any]:
     return {"model_name": model, "hardware_type": hardware, "test_type": "inference", "success": True, **extra}
 
 
-class _PausedStore:
-    """A bulk store (one result per chunk) that pauses in its open transaction after writing its first result,
-    until :meth:`finish`: a long store that has created rows and not yet committed them."""
-
-    def __init__(self, url: str, first: dict[str, Any]) -> None:
-        self._first = first
-        self._wrote_first = threading.Event()
-        self._go_on = threading.Event()
-        self._handler = TestResultsDBHandler(db_url=url)
-        self._errors: list[BaseException] = []
-        self._thread = threading.Thread(target=self._store, daemon=True)
-        self._thread.start()
-        assert self._wrote_first.wait(30), "the paused store never wrote its first result"
-
-    def _results(self) -> Iterator[dict[str, Any]]:
-        yield self._first
-        # The store asks for the next chunk only once the first one is written (inside its transaction).
-        self._wrote_first.set()
-        self._go_on.wait(60)
-        yield _result("paused-store-second")
-
-    def _store(self) -> None:
-        try:
-            self._handler.store_test_results(self._results(), chunk_size=1, run=False)
-        except BaseException as error:  # re-raised in the test's thread by finish()
-            self._errors.append(error)
-
-    def finish(self) -> None:
-        self._go_on.set()
-        self._thread.join(60)
-        self._handler.close()
-        if self._errors:
-            raise self._errors[0]
+def _paused(url: str, first: dict[str, Any]) -> PausedStore:
+    return PausedStore(url, [first], [_result("paused-store-second")])
 
 
 def _in_thread(url: str, results: list[dict[str, Any]]) -> tuple[threading.Thread, list[Any]]:
@@ -84,7 +52,7 @@ def _models(url: str) -> dict[str, Any]:
 
 def test_a_long_store_creating_a_model_does_not_hold_up_writers_creating_other_ones(pg_url: str) -> None:
     get_engine(pg_url).dispose()  # migrate once
-    paused = _PausedStore(pg_url, _result("long-store-model"))
+    paused = _paused(pg_url, _result("long-store-model"))
     try:
         other, outcome = _in_thread(pg_url, [_result("another-new-model", hardware="rocm", device_name="mi300")])
         other.join(_NOT_HELD_UP_SECONDS)
@@ -97,7 +65,7 @@ def test_a_long_store_creating_a_model_does_not_hold_up_writers_creating_other_o
 
 def test_a_writer_needing_a_model_another_has_not_committed_waits_for_it_and_then_shares_it(pg_url: str) -> None:
     get_engine(pg_url).dispose()
-    paused = _PausedStore(pg_url, _result("shared-new-model"))
+    paused = _paused(pg_url, _result("shared-new-model"))
     try:
         waiting, outcome = _in_thread(pg_url, [_result("shared-new-model")])
         waiting.join(1.0)
@@ -155,7 +123,7 @@ def test_a_blank_filled_by_another_writer_first_is_kept(pg_url: str) -> None:
     """Both writers saw the model's family blank; the one whose update ran second must not overwrite it."""
     with TestResultsDBHandler(db_url=pg_url) as handler:
         handler.store_test_results([_result("model-with-a-blank")], run=False)
-    paused = _PausedStore(pg_url, _result("model-with-a-blank", model_family="filled-first"))
+    paused = _paused(pg_url, _result("model-with-a-blank", model_family="filled-first"))
     try:
         second, outcome = _in_thread(pg_url, [_result("model-with-a-blank", model_family="filled-second")])
         second.join(1.0)  # its update waits for the paused store's row lock

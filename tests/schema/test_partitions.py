@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select, text
 
-from accel_orm import HardwarePlatform, Model, TestResult, get_engine, session_scope
+from accel_orm import HardwarePlatform, Model, TestResult, TestResultsDBHandler, get_engine, session_scope
 from accel_orm.ingest import store
 from accel_orm.schema.partitions import ensure_test_result_partitions, partition_name
 from tests.concurrency import at_once
@@ -124,6 +124,123 @@ def test_an_orm_session_that_has_written_creates_a_later_month_inside_its_transa
     assert {"test_results_2016_02", "test_results_2016_08"} <= set(_partitions(pg_engine))
 
 
+def _result_dict(model: str, when: datetime) -> dict[str, Any]:
+    return {"model_name": model, "hardware_type": "cpu", "test_type": "inference", "timestamp": when}
+
+
+def test_a_month_is_created_beside_an_open_writer_without_waiting_for_it(pg_engine: Engine) -> None:
+    """CREATE TABLE ... PARTITION OF waited for every open transaction holding test_results (and queued every
+    reader behind itself meanwhile); attaching a table built apart waits for none of them."""
+    with session_scope(pg_engine) as session:
+        session.add(_result_at(datetime.utcnow()))
+    writer = pg_engine.connect()
+    try:
+        writer.begin()
+        writer.execute(
+            text(
+                "INSERT INTO test_results (timestamp, test_type, model_id, hardware_id)"
+                " SELECT timestamp, test_type, model_id, hardware_id FROM test_results"
+            )
+        )
+        created: list[Any] = []
+        creator = threading.Thread(
+            target=lambda: created.append(ensure_test_result_partitions(pg_engine, [datetime(2014, 6, 1)])),
+            daemon=True,
+        )
+        creator.start()
+        creator.join(15)
+        assert not creator.is_alive(), "creating a month waited for the open writer"
+        assert created == [["test_results_2014_06"]]
+    finally:
+        writer.rollback()
+        writer.close()
+
+
+def test_a_generator_reaching_a_new_month_creates_it_beside_its_transaction(
+    pg_url: str, pg_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The store has written (a generator cannot be looked at first), but has created no model or hardware:
+    the month is created and committed in a transaction of its own, and nobody waits for the store."""
+    from tests.concurrency import PausedStore
+
+    store_module = store.__name__
+    with TestResultsDBHandler(db_url=pg_url) as handler:
+        handler.store_test_results([_result_dict("known", datetime.utcnow())], run=False)
+    caplog.set_level("WARNING", logger=store_module)
+    paused = PausedStore(
+        pg_url,
+        [_result_dict("known", datetime.utcnow()), _result_dict("known", datetime(2013, 2, 3))],
+        [_result_dict("known", datetime(2013, 2, 4))],
+    )
+    try:
+        assert "test_results_2013_02" in _partitions(pg_engine)  # committed while the store is still open
+        assert _read_without_waiting(pg_engine) == 1
+    finally:
+        paused.finish()
+    assert _read_without_waiting(pg_engine) == 4
+    assert not [record for record in caplog.records if "inside" in record.getMessage()]
+
+
+def test_a_generator_that_created_a_model_creates_its_new_month_inside_and_nobody_reading_waits(
+    pg_url: str, pg_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Beside it, the month's foreign keys would wait for the store's own new model: it is created inside the
+    store's transaction, which then holds test_results only SHARE UPDATE EXCLUSIVE (readers and writers of
+    other months go on; before, ACCESS EXCLUSIVE kept all of them out until the store committed)."""
+    from tests.concurrency import PausedStore
+
+    caplog.set_level("WARNING", logger=store.__name__)
+    paused = PausedStore(
+        pg_url,
+        [_result_dict("brand-new", datetime.utcnow()), _result_dict("brand-new", datetime(2012, 5, 6))],
+        [_result_dict("brand-new", datetime(2012, 5, 7))],
+    )
+    try:
+        assert _read_without_waiting(pg_engine) == 0
+        with TestResultsDBHandler(db_url=pg_url) as other:  # a writer of another month, with its own model
+            assert other.store_test_results([_result_dict("other", datetime.utcnow())], run=False).stored == 1
+    finally:
+        paused.finish()
+    assert _read_without_waiting(pg_engine) == 4
+    assert [record for record in caplog.records if "inside this store's transaction" in record.getMessage()]
+
+
+def test_a_table_of_a_months_name_that_is_no_partition_is_refused(pg_engine: Engine) -> None:
+    with pg_engine.begin() as connection:
+        connection.execute(text("CREATE TABLE test_results_2011_01 (stray integer)"))
+    with pytest.raises(Exception, match="test_results_2011_01 exists but is not a partition of test_results"):
+        ensure_test_result_partitions(pg_engine, [datetime(2011, 1, 9)])
+    assert "test_results_2011_01" not in _partitions(pg_engine)
+
+
+def test_a_month_created_by_attaching_has_what_the_migration_gave_the_others(pg_engine: Engine) -> None:
+    """Same constraints (checks, keys, foreign keys) and indexes as a month the migration made."""
+    ensure_test_result_partitions(pg_engine, [datetime(2010, 3, 1)])
+    made_by_migration = partition_name(datetime.utcnow())
+
+    def shape(table: str) -> tuple[list[Any], list[Any]]:
+        with pg_engine.connect() as connection:
+            constraints = connection.execute(
+                text(
+                    "SELECT replace(conname, :t, 'X'), contype, pg_get_constraintdef(oid) FROM pg_constraint"
+                    " WHERE conrelid = to_regclass(:t) ORDER BY 1"
+                ),
+                {"t": table},
+            ).all()
+            indexes = connection.execute(
+                text(
+                    "SELECT replace(indexrelid::regclass::text, :t, 'X'),"
+                    " replace(pg_get_indexdef(indexrelid), :t, 'X') FROM pg_index"
+                    " WHERE indrelid = to_regclass(:t) ORDER BY 1"
+                ),
+                {"t": table},
+            ).all()
+        return list(constraints), list(indexes)
+
+    assert shape("test_results_2010_03") == shape(made_by_migration)
+    assert shape(made_by_migration)[1], "the comparison must see the indexes"
+
+
 def test_a_chunked_bulk_store_creates_exactly_the_months_it_needs(pg_url: str, pg_engine: Engine) -> None:
     """Months recur across chunks and a later chunk brings a new one: every row lands, no empty month is made."""
     from accel_orm import TestResultsDBHandler
@@ -235,11 +352,12 @@ def test_a_list_store_makes_sure_of_all_its_months_before_it_writes(
     assert _stored_per_month(pg_engine) == [(f"{m:02d}", 3, run, run) for m in range(1, 5)]
 
 
-def test_a_generator_store_creates_later_months_inside_its_transaction(
+def test_a_generator_store_that_created_its_model_creates_later_months_inside_its_transaction(
     pg_url: str, pg_engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A generator cannot be read twice: its later months are created as its chunks reach them, with a warning
-    that says how to avoid the wait."""
+    """A generator cannot be read twice, and this one created its model in its first chunk (which a month made
+    beside it would wait for): its later months are created inside its transaction as its chunks reach them,
+    with a warning that says how to avoid it."""
     from accel_orm import TestResultsDBHandler
 
     results = _spanning_months(2032, 3, 3)

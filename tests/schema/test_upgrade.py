@@ -57,7 +57,7 @@ def _store_one(engine: Engine, when: datetime) -> None:
 
 def test_migrations_have_a_single_head() -> None:
     assert len(upgrade.script_directory().get_heads()) == 1
-    assert upgrade.head_revision() == "0006_fact_table_indexes"
+    assert upgrade.head_revision() == "0007_partitions_attached"
 
 
 def test_fresh_database_is_upgraded_to_head_on_first_use(db_url: str) -> None:
