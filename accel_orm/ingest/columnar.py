@@ -13,6 +13,7 @@ checker on that chunk, so every error message, with its path and ``[index]``, st
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json.encoder
 import operator
@@ -265,7 +266,8 @@ def _fields(
     for key, spec in fields.items():
         if key in measures:
             low, high = _RANGES[spec.kind]
-            columns[spec.column] = _check_measures(measures[key], low, high, lambda key=key: _column(keys.dicts, key))
+            pull = functools.partial(_column, keys.dicts, key)
+            columns[spec.column] = _check_measures(measures[key], low, high, pull)
             continue
         if key not in values:
             if spec.required:
