@@ -242,10 +242,10 @@ def _prepare_partitions(
         inside = ensure_partitions_within(connection, wanted)
         if inside:
             log.warning(
-                "created %d month partition(s) of test_results inside this store's transaction (it created models "
-                "or hardware, whose rows the new partitions' keys lock): until it commits, other writers creating "
-                "months, models or hardware wait for it. Storing a list, or calling "
-                "ensure_test_result_partitions() for the months first, avoids it",
+                "created %d month partition(s) of test_results inside this store's transaction (made beside it, "
+                "they would have waited for it or another writer: it, or they, created models or hardware): until "
+                "it commits, other writers creating months, models or hardware wait for it. Storing a list, or "
+                "calling ensure_test_result_partitions() for the months first, avoids it",
                 len(inside),
             )
     ensured |= months

@@ -181,7 +181,8 @@ def _ensure_partitions_before_flush(session: Session, flush_context: Any, instan
     inside = ensure_partitions_within(session.connection(), months)
     if inside:
         log.warning(
-            "created %d month partition(s) of test_results inside the session's transaction (it holds a lock their "
-            "creation waits for): until it commits, other writers creating months, models or hardware wait",
+            "created %d month partition(s) of test_results inside the session's transaction (made beside it, they "
+            "would have waited for it or another writer that created models or hardware): until it commits, other "
+            "writers creating months, models or hardware wait for it",
             len(inside),
         )
