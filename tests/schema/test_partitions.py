@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select, text
 from accel_orm import HardwarePlatform, Model, TestResult, TestResultsDBHandler, get_engine, session_scope
 from accel_orm.ingest import store
 from accel_orm.schema.partitions import ensure_test_result_partitions, partition_name
-from tests.concurrency import at_once
+from tests.concurrency import PausedStore, at_once
 
 pytestmark = pytest.mark.postgres
 
@@ -102,7 +102,8 @@ def test_an_orm_session_creating_a_month_leaves_test_results_open_to_others_unti
 
 
 def test_an_orm_session_that_has_written_creates_a_later_month_inside_its_transaction(pg_engine: Engine) -> None:
-    """A separate connection would wait forever for the session's own lock: the month is made in-transaction."""
+    """The first flush created a model, whose table the new month's foreign keys lock: made beside the session it
+    would wait for the session itself, so it is made inside the session's transaction."""
     outcome: list[Any] = []
 
     def write_two_months() -> None:
@@ -161,12 +162,9 @@ def test_a_generator_reaching_a_new_month_creates_it_beside_its_transaction(
 ) -> None:
     """The store has written (a generator cannot be looked at first), but has created no model or hardware:
     the month is created and committed in a transaction of its own, and nobody waits for the store."""
-    from tests.concurrency import PausedStore
-
-    store_module = store.__name__
     with TestResultsDBHandler(db_url=pg_url) as handler:
         handler.store_test_results([_result_dict("known", datetime.utcnow())], run=False)
-    caplog.set_level("WARNING", logger=store_module)
+    caplog.set_level("WARNING", logger=store.__name__)
     paused = PausedStore(
         pg_url,
         [_result_dict("known", datetime.utcnow()), _result_dict("known", datetime(2013, 2, 3))],
@@ -187,8 +185,6 @@ def test_a_generator_that_created_a_model_creates_its_new_month_inside_and_nobod
     """Beside it, the month's foreign keys would wait for the store's own new model: it is created inside the
     store's transaction, which then holds test_results only SHARE UPDATE EXCLUSIVE (readers and writers of
     other months go on; before, ACCESS EXCLUSIVE kept all of them out until the store committed)."""
-    from tests.concurrency import PausedStore
-
     caplog.set_level("WARNING", logger=store.__name__)
     paused = PausedStore(
         pg_url,
