@@ -7,6 +7,9 @@
   input is still read, so the message is complete.
 - ``on_error="skip"`` writes every valid item in one transaction and reports the rejected ones.
 - ``atomic=False`` commits chunk by chunk, for streams too long to hold in one transaction.
+
+While a chunk's rows are sent to the database by a worker thread, the next chunk is read and checked on the
+caller's thread (:mod:`accel_orm.ingest.sending`); the caller's generator only ever runs on the caller's thread.
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ from accel_orm.errors import InvalidResultError
 from accel_orm.ingest.columnar import months_of
 from accel_orm.ingest.dimensions import KnownDimensions, resolve_dimensions
 from accel_orm.ingest.fields import INHERITED_FROM_RESULT
+from accel_orm.ingest.sending import ChunkSender
 from accel_orm.ingest.validate import ResultBatch, SectionColumns, validate_chunk
-from accel_orm.ingest.writers import FactWriter, writer_for
+from accel_orm.ingest.writers import FactWriter, PreparedWrite, writer_for
 from accel_orm.models import COMPATIBLE_STATUSES, HardwareCompatibility, PerformanceResult, PowerMetric, TestResult
 from accel_orm.runs.environment import describe_environment
 from accel_orm.runs.record import RunResolver, RunSpec
@@ -131,41 +135,67 @@ def store_results(
     with translate_errors(engine.url), _connection_for(engine, connection) as connection:
         writer = writer_for(connection)
         known = KnownDimensions()  # models and hardware resolved by earlier chunks of this call
+        sender = ChunkSender(background=_more_than_one_chunk(items, chunk_size))
         wrote_in_transaction = False
         transaction = connection.begin()
         try:
             for offset, chunk in _chunk_offsets(items, chunk_size):
-                validated = validate_chunk(chunk, offset)
+                validated = validate_chunk(chunk, offset)  # while the sender's worker writes the previous chunk
+                sender.wait()  # from here on, this thread has the connection to itself
+                if not transaction.is_active:
+                    transaction = connection.begin()
                 report.seen += len(chunk)
                 _record_problems(report, validated.problems)
                 batch = validated.batch
+                counted = _counter(progress, len(chunk))
                 if report.rejected and on_error == "raise":
+                    counted()
                     if not atomic:
                         break  # earlier chunks are committed; nothing of this one is written
                     continue  # keep reading, so the error lists every problem; nothing will be written
-                if len(batch):
-                    _prepare_partitions(engine, connection, batch, months, in_transaction=wrote_in_transaction)
-                    write_batch(connection, writer, batch, report, runs, known)
+                if not len(batch):
+                    counted()
+                    continue
+                _prepare_partitions(engine, connection, batch, months, in_transaction=wrote_in_transaction)
+                writes = prepare_batch(connection, writer, batch, report, runs, known)
+                if atomic:
                     wrote_in_transaction = True
-                if not atomic and wrote_in_transaction:
-                    transaction.commit()
-                    transaction = connection.begin()
-                    wrote_in_transaction = False
-                if progress is not None:
-                    progress(len(chunk))
+                else:  # committed as soon as written, by the worker too
+                    writes.append(transaction.commit)
+                sender.send(writes, counted)
+                del writes  # the sender alone holds the chunk's rows, so they are freed once sent
+            sender.wait()
             if report.rejected and on_error == "raise":
                 transaction.rollback()
                 raise _invalid(report, single=single, atomic=atomic)
-            transaction.commit()
+            if transaction.is_active:
+                transaction.commit()
         except BaseException:
+            sender.close()  # the worker must be done with the connection before this thread rolls back
             if transaction.is_active:
                 transaction.rollback()
             raise
+        sender.close()
     report.run_ids = sorted(runs.used)
     report.runs_created = len(runs.created)
     report.seconds = time.perf_counter() - started
     log.info("%s", report.summary())
     return report
+
+
+def _more_than_one_chunk(items: Iterable[Any], chunk_size: int) -> bool:
+    """Whether a worker may send chunks while the next is checked: not for a list of one chunk, where there is
+    nothing to overlap (a generator may always bring more)."""
+    return not isinstance(items, Sequence) or len(items) > chunk_size
+
+
+def _counter(progress: ProgressCallback | None, count: int) -> Callable[[], None]:
+    """Reports ``count`` more items done to ``progress``, if there is one."""
+    return (lambda: progress(count)) if progress is not None else _nothing
+
+
+def _nothing() -> None:
+    """Nothing left to report."""
 
 
 def _months_made_sure_of(engine: Engine, items: Iterable[Any], *, chunk_size: int, atomic: bool) -> set[datetime]:
@@ -262,6 +292,20 @@ def write_batch(
     """Write one validated batch inside the caller's transaction (the half of ``store_results`` that others reuse,
     e.g. the JSON migration, which commits its ledger rows in the same transaction). Without ``runs`` only items
     with a ``"run"`` sub-dict get a run. ``known``: models and hardware resolved earlier in this transaction."""
+    for write in prepare_batch(connection, writer, batch, report, runs, known):
+        write()
+
+
+def prepare_batch(
+    connection: Connection,
+    writer: FactWriter,
+    batch: ResultBatch,
+    report: StoreReport,
+    runs: RunResolver | None = None,
+    known: KnownDimensions | None = None,
+) -> list[PreparedWrite]:
+    """:func:`write_batch` up to the fact rows: models, hardware, runs and ids are resolved on ``connection`` now,
+    and the fact tables' writes are returned prepared, to be run in order (see :mod:`accel_orm.ingest.sending`)."""
     model_ids, hardware_ids, counts = resolve_dimensions(connection, batch.model, batch.hardware, known)
     report.models_created += counts.models_created
     report.hardware_created += counts.hardware_created
@@ -276,7 +320,7 @@ def write_batch(
     test_columns["timestamp"] = stamps
     if run_ids is not None:
         test_columns["run_id"] = run_ids
-    writer.write(connection, cast(Table, TestResult.__table__), test_columns)
+    writes = [writer.prepare(connection, cast(Table, TestResult.__table__), test_columns)]
     for section, table in ((batch.performance, PerformanceResult), (batch.power, PowerMetric)):
         if section.rows:
             columns = _linked(section, timestamps, test_ids, models, hardware, run_ids)
@@ -284,13 +328,15 @@ def write_batch(
                 columns["test_timestamp"] = stamps
             if table is PerformanceResult:
                 _inherit_simulation(columns, section, batch.test)
-            writer.write(connection, cast(Table, table.__table__), columns)
+            writes.append(writer.prepare(connection, cast(Table, table.__table__), columns))
     report.performance_rows += len(batch.performance.rows)
     report.power_rows += len(batch.power.rows)
-    report.compatibility_rows += _upsert_compatibility(
-        connection, writer, batch.compatibility, timestamps, models, hardware
-    )
+    compatibility = _compatibility_write(connection, writer, batch.compatibility, timestamps, models, hardware)
+    if compatibility is not None:
+        report.compatibility_rows += compatibility[0]
+        writes.append(compatibility[1])
     report.stored += len(batch)
+    return writes
 
 
 def _linked(
@@ -340,9 +386,26 @@ def _upsert_compatibility(
     models: np.ndarray,
     hardware: np.ndarray,
 ) -> int:
-    """Record the newest verdict per (model, hardware); an older result never overwrites a newer verdict."""
-    if not section.rows:
+    """Record the newest verdict per (model, hardware) now (see :func:`_compatibility_write`); how many pairs."""
+    prepared = _compatibility_write(connection, writer, section, timestamps, models, hardware)
+    if prepared is None:
         return 0
+    prepared[1]()
+    return prepared[0]
+
+
+def _compatibility_write(
+    connection: Connection,
+    writer: FactWriter,
+    section: SectionColumns,
+    timestamps: list[datetime],
+    models: np.ndarray,
+    hardware: np.ndarray,
+) -> tuple[int, PreparedWrite] | None:
+    """The upsert of the newest verdict per (model, hardware), and how many pairs it writes (None: no verdicts).
+    An older result never overwrites a newer verdict."""
+    if not section.rows:
+        return None
     newest: dict[tuple[int, int], int] = {}  # pair -> position in the section of its newest verdict
     for position, row in enumerate(section.rows):
         pair = (models[row], hardware[row])
@@ -357,8 +420,8 @@ def _upsert_compatibility(
     columns["is_compatible"] = [
         None if status is None else status in COMPATIBLE_STATUSES for status in columns["compatibility_status"]
     ]
-    writer.write(connection, cast(Table, HardwareCompatibility.__table__), columns, on_conflict=_newer_verdict_wins)
-    return len(positions)
+    table = cast(Table, HardwareCompatibility.__table__)
+    return len(positions), writer.prepare(connection, table, columns, on_conflict=_newer_verdict_wins)
 
 
 def _newer_verdict_wins(statement: PGInsert) -> PGInsert:

@@ -5,6 +5,9 @@
 - PostgreSQL: the same Arrow table written as CSV by Arrow and sent with one ``COPY ... FROM STDIN (FORMAT csv)``
   through the transaction's psycopg connection (no Python work per row).
 
+``prepare`` builds a write (rows and statement) without sending it, so that a bulk store can send one chunk's
+writes from a worker thread while it checks the next (:mod:`accel_orm.ingest.sending`); ``write`` does both.
+
 Test result ids are drawn from ``test_results_id_seq`` up front, so performance and power rows can carry the id
 of the result they belong to without a round trip per row.
 """
@@ -37,12 +40,21 @@ Columns = Mapping[str, Sequence[Any] | np.ndarray | pa.Array]
 ConflictClause = Callable[[PGInsert], PGInsert]
 
 
+# A write whose rows and statement are built and that only has to be sent: called once, on any one thread, while
+# nothing else uses the connection. What it returns is of no use.
+PreparedWrite = Callable[[], object]
+
+
 class FactWriter(Protocol):
     def allocate_test_ids(self, connection: Connection, count: int) -> np.ndarray: ...
 
     def write(
         self, connection: Connection, table: Table, columns: Columns, on_conflict: ConflictClause | None = None
     ) -> None: ...
+
+    def prepare(
+        self, connection: Connection, table: Table, columns: Columns, on_conflict: ConflictClause | None = None
+    ) -> PreparedWrite: ...
 
 
 class DuckDBWriter:
@@ -55,7 +67,17 @@ class DuckDBWriter:
     def write(
         self, connection: Connection, table: Table, columns: Columns, on_conflict: ConflictClause | None = None
     ) -> None:
-        duckdb_insert(connection, table, without_unset_columns(table, columns), on_conflict=on_conflict)
+        self.prepare(connection, table, columns, on_conflict)()
+
+    def prepare(
+        self, connection: Connection, table: Table, columns: Columns, on_conflict: ConflictClause | None = None
+    ) -> PreparedWrite:
+        """The Arrow table and the SQL, built now; the ``INSERT ... SELECT`` (see :func:`duckdb_insert`) when
+        called. Only the call releases the GIL, so it is what a worker thread can run beside Python work."""
+        columns = without_unset_columns(table, columns)
+        rows = arrow_table(table, columns)
+        sql, parameters = _insert_select_sql(connection.dialect, table, tuple(columns), on_conflict, ())
+        return functools.partial(_insert_arrow, connection.connection.driver_connection, sql, parameters, rows)
 
 
 def duckdb_insert(
@@ -69,20 +91,23 @@ def duckdb_insert(
     """``INSERT ... SELECT`` of ``columns`` (as one Arrow table) into ``table``; the ``returning`` columns of the
     inserted rows, if any were asked for (named tuples).
 
-    DuckDB reads the Arrow table through its replacement scan: the statement names a local variable of this
-    function, which DuckDB looks up when the statement runs on the raw connection. ``register()`` would do the
-    same, but DuckDB keeps every view dropped inside a transaction, and with it the Arrow table it wraps, until
-    that transaction ends: a one-transaction store of a million results held ~160 MiB of Arrow tables that were
-    no longer needed.
+    DuckDB reads the Arrow table through its replacement scan: the statement names a parameter of
+    :func:`_insert_arrow`, which DuckDB looks up in that frame when the statement runs on the raw connection.
+    ``register()`` would do the same, but DuckDB keeps every view dropped inside a transaction, and with it the
+    Arrow table it wraps, until that transaction ends: a one-transaction store of a million results held ~160 MiB
+    of Arrow tables that were no longer needed.
     """
-    accel_orm_incoming = arrow_table(table, columns)  # noqa: F841 - read by DuckDB by this name, see above
     sql, parameters = _insert_select_sql(connection.dialect, table, tuple(columns), on_conflict, tuple(returning))
-    raw: Any = connection.connection.driver_connection
-    result = raw.execute(sql, parameters)
+    result = _insert_arrow(connection.connection.driver_connection, sql, parameters, arrow_table(table, columns))
     if not returning:
         return []
     row = namedtuple("row", [description[0] for description in result.description], rename=True)  # type: ignore[misc]
     return [row(*values) for values in result.fetchall()]
+
+
+def _insert_arrow(raw: Any, sql: str, parameters: Sequence[Any], accel_orm_incoming: pa.Table) -> Any:
+    """Run ``sql`` on the raw DuckDB connection; it reads ``accel_orm_incoming``, a local of this frame, by name."""
+    return raw.execute(sql, parameters)
 
 
 @functools.lru_cache(maxsize=256)
@@ -111,7 +136,7 @@ def _insert_select_sql(
     return str(compiled), tuple(compiled.params[name] for name in compiled.positiontup or ())
 
 
-_INCOMING = "accel_orm_incoming"  # the name of duckdb_insert's local variable holding the rows
+_INCOMING = "accel_orm_incoming"  # the name of _insert_arrow's parameter holding the rows
 
 
 class PostgresWriter:
@@ -123,26 +148,37 @@ class PostgresWriter:
     def write(
         self, connection: Connection, table: Table, columns: Columns, on_conflict: ConflictClause | None = None
     ) -> None:
+        self.prepare(connection, table, columns, on_conflict)()
+
+    def prepare(
+        self, connection: Connection, table: Table, columns: Columns, on_conflict: ConflictClause | None = None
+    ) -> PreparedWrite:
+        """The rows, built now; the ``COPY`` (or, for an upsert, the INSERT) when called."""
         if on_conflict is not None:
             # COPY cannot upsert; upserts are small (one row per model and hardware pair), so executemany it is.
             rows = [dict(zip(columns, row, strict=True)) for row in zip(*_as_lists(columns), strict=True)]
-            connection.execute(on_conflict(pg_insert(table)), rows)
-            return
+            return functools.partial(connection.execute, on_conflict(pg_insert(table)), rows)
         arrow = arrow_table(table, without_unset_columns(table, columns))
         if table.name == "test_results" and "test_date" not in columns:
             arrow = arrow.append_column("test_date", test_dates(arrow["timestamp"]))
-        from psycopg import sql as pg_sql  # the optional PostgreSQL driver ("postgres" extra)
+        return functools.partial(_copy_arrow, connection.connection.driver_connection, table.name, arrow)
 
-        # Arrow formats the whole chunk as CSV in C (floats in shortest round-trip form, strings quoted, NULL as an
-        # unquoted empty field, which is exactly PostgreSQL's CSV convention), and COPY takes it in large pieces.
-        copy_sql = pg_sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-            pg_sql.Identifier(table.name), pg_sql.SQL(", ").join(pg_sql.Identifier(name) for name in arrow.column_names)
-        )
-        sink = pa.BufferOutputStream()
-        pa_csv.write_csv(arrow, sink, _CSV_OPTIONS)
-        raw: Any = connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            copy.write(memoryview(sink.getvalue()))
+
+def _copy_arrow(raw: Any, table_name: str, arrow: pa.Table) -> None:
+    """``COPY`` the Arrow table's rows into ``table_name`` on the raw psycopg connection.
+
+    Arrow formats the whole chunk as CSV in C (floats in shortest round-trip form, strings quoted, NULL as an
+    unquoted empty field, which is exactly PostgreSQL's CSV convention), and COPY takes it in large pieces.
+    """
+    from psycopg import sql as pg_sql  # the optional PostgreSQL driver ("postgres" extra)
+
+    copy_sql = pg_sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+        pg_sql.Identifier(table_name), pg_sql.SQL(", ").join(pg_sql.Identifier(name) for name in arrow.column_names)
+    )
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(arrow, sink, _CSV_OPTIONS)
+    with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
+        copy.write(memoryview(sink.getvalue()))
 
 
 _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
