@@ -90,12 +90,6 @@ class StoreReport:
 ProgressCallback = Callable[[int], None]
 
 
-def _chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
 def store_results(
     engine: Engine,
     items: Iterable[Any],
@@ -133,54 +127,103 @@ def store_results(
         runs = RunResolver(describe_environment() if run is None else run)
     months = _months_made_sure_of(engine, items, chunk_size=chunk_size, atomic=atomic)
     with translate_errors(engine.url), _connection_for(engine, connection) as connection:
-        writer = writer_for(connection)
-        known = KnownDimensions()  # models and hardware resolved by earlier chunks of this call
-        sender = ChunkSender(background=_more_than_one_chunk(items, chunk_size))
-        wrote_in_transaction = False
-        transaction = connection.begin()
+        chunks = _ChunkedStore(
+            engine,
+            connection,
+            report,
+            runs,
+            months,
+            on_error=on_error,
+            atomic=atomic,
+            progress=progress,
+            background=_more_than_one_chunk(items, chunk_size),
+        )
         try:
             for offset, chunk in _chunk_offsets(items, chunk_size):
-                validated = validate_chunk(chunk, offset)  # while the sender's worker writes the previous chunk
-                sender.wait()  # from here on, this thread has the connection to itself
-                if not transaction.is_active:
-                    transaction = connection.begin()
-                report.seen += len(chunk)
-                _record_problems(report, validated.problems)
-                batch = validated.batch
-                counted = _counter(progress, len(chunk))
-                if report.rejected and on_error == "raise":
-                    counted()
-                    if not atomic:
-                        break  # earlier chunks are committed; nothing of this one is written
-                    continue  # keep reading, so the error lists every problem; nothing will be written
-                if not len(batch):
-                    counted()
-                    continue
-                _prepare_partitions(engine, connection, batch, months, in_transaction=wrote_in_transaction)
-                writes = prepare_batch(connection, writer, batch, report, runs, known)
-                if atomic:
-                    wrote_in_transaction = True
-                else:  # committed as soon as written, by the worker too
-                    writes.append(transaction.commit)
-                sender.send(writes, counted)
-                del writes  # the sender alone holds the chunk's rows, so they are freed once sent
-            sender.wait()
-            if report.rejected and on_error == "raise":
-                transaction.rollback()
-                raise _invalid(report, single=single, atomic=atomic)
-            if transaction.is_active:
-                transaction.commit()
+                if not chunks.take(offset, chunk):
+                    break
+                del chunk  # not held while the next chunk is read: a generator's dicts are freed a chunk sooner
+            chunks.finish(single=single)
         except BaseException:
-            sender.close()  # the worker must be done with the connection before this thread rolls back
-            if transaction.is_active:
-                transaction.rollback()
+            chunks.abandon()
             raise
-        sender.close()
     report.run_ids = sorted(runs.used)
     report.runs_created = len(runs.created)
     report.seconds = time.perf_counter() - started
     log.info("%s", report.summary())
     return report
+
+
+class _ChunkedStore:
+    """One ``store_results`` call's chunks, taken one at a time: each is checked on the caller's thread while the
+    :class:`ChunkSender` sends the previous one's rows, then its models, hardware, runs and ids are resolved and
+    its rows handed to the sender. Only what a chunk still needs is kept between calls of :meth:`take`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        connection: Connection,
+        report: StoreReport,
+        runs: RunResolver,
+        months: set[datetime],
+        *,
+        on_error: OnError,
+        atomic: bool,
+        progress: ProgressCallback | None,
+        background: bool,
+    ) -> None:
+        self.engine, self.connection, self.report, self.runs, self.months = engine, connection, report, runs, months
+        self.on_error, self.atomic, self.progress = on_error, atomic, progress
+        self.writer = writer_for(connection)
+        self.known = KnownDimensions()  # models and hardware resolved by earlier chunks of this call
+        self.sender = ChunkSender(background=background)
+        self.wrote_in_transaction = False
+        self.transaction = connection.begin()
+
+    def take(self, offset: int, chunk: list[Any]) -> bool:
+        """Check ``chunk`` and hand its rows over; False once storing must stop (``atomic=False``, a bad item)."""
+        validated = validate_chunk(chunk, offset)  # while the sender's worker writes the previous chunk
+        self.sender.wait()  # from here on, this thread has the connection to itself
+        if not self.transaction.is_active:  # the worker committed the previous chunk (atomic=False)
+            self.transaction = self.connection.begin()
+        report = self.report
+        report.seen += len(chunk)
+        _record_problems(report, validated.problems)
+        batch = validated.batch
+        counted = _counter(self.progress, len(chunk))
+        if report.rejected and self.on_error == "raise":
+            counted()
+            # atomic=False: earlier chunks are committed and nothing of this one is written. Otherwise keep reading,
+            # so the error lists every problem; nothing will be written.
+            return self.atomic
+        if not len(batch):
+            counted()
+            return True
+        _prepare_partitions(self.engine, self.connection, batch, self.months, in_transaction=self.wrote_in_transaction)
+        writes = prepare_batch(self.connection, self.writer, batch, report, self.runs, self.known)
+        if self.atomic:
+            self.wrote_in_transaction = True
+        else:  # committed as soon as written, by the worker too
+            writes.append(self.transaction.commit)
+        self.sender.send(writes, counted)
+        return True
+
+    def finish(self, *, single: bool) -> None:
+        """Once every chunk is taken: COMMIT, or roll back and raise the problems (``on_error="raise"``)."""
+        self.sender.wait()
+        report = self.report
+        if report.rejected and self.on_error == "raise":
+            self.transaction.rollback()
+            raise _invalid(report, single=single, atomic=self.atomic)
+        if self.transaction.is_active:
+            self.transaction.commit()
+        self.sender.close()
+
+    def abandon(self) -> None:
+        """After any error: the worker must be done with the connection before this thread rolls back."""
+        self.sender.close()
+        if self.transaction.is_active:
+            self.transaction.rollback()
 
 
 def _more_than_one_chunk(items: Iterable[Any], chunk_size: int) -> bool:
@@ -227,10 +270,18 @@ def _connection_for(engine: Engine, connection: Connection | None) -> Iterator[C
 
 
 def _chunk_offsets(items: Iterable[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
+    """``items`` in lists of ``size`` with the position of each list's first item. A list handed out is not
+    held here while the next one is read, so a generator's items can be freed as soon as the caller is done."""
+    iterator = iter(items)
     offset = 0
-    for chunk in _chunked(items, size):
+    while True:
+        chunk = list(itertools.islice(iterator, size))
+        if not chunk:
+            return
+        count = len(chunk)
         yield offset, chunk
-        offset += len(chunk)
+        del chunk
+        offset += count
 
 
 def _record_problems(report: StoreReport, problems: dict[int, list[str]]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -463,6 +465,36 @@ def test_a_one_transaction_store_lets_go_of_each_chunks_arrow_tables(handler: Te
     handler.store_test_results(results, chunk_size=2000, progress=lambda _: held.append(pa.total_allocated_bytes()))
     assert len(held) == 10
     assert max(held) - held[0] < 32 * 1024, [size >> 10 for size in held]  # KiB: flat, not growing by a chunk
+
+
+class _Referenced(dict):  # type: ignore[type-arg] - a result dict that a weak reference can watch
+    __slots__ = ("__weakref__",)
+
+
+@pytest.mark.parametrize("atomic", [True, False], ids=["one transaction", "chunk by chunk"])
+def test_a_generators_results_are_freed_before_the_next_chunk_is_read(
+    handler: TestResultsDBHandler, atomic: bool
+) -> None:
+    """A long generator costs one chunk of dicts at a time: when the generator makes the first result of a chunk,
+    nothing holds the dicts of the chunk before it any more (only what was taken from them is kept)."""
+    chunk_size = 50
+    watched: list[weakref.ref[_Referenced]] = []
+    still_held: list[int] = []
+
+    def generated() -> Any:
+        for i in range(4 * chunk_size):
+            if i and i % chunk_size == 0:
+                gc.collect()
+                still_held.append(sum(ref() is not None for ref in watched))
+                watched.clear()
+            item = _Referenced(result(model_name=f"m{i % 3}", execution_time=float(i)))
+            watched.append(weakref.ref(item))
+            yield item
+            del item  # this generator's own reference
+
+    report = handler.store_test_results(generated(), chunk_size=chunk_size, atomic=atomic)
+    assert report.stored == 4 * chunk_size
+    assert still_held == [0, 0, 0]
 
 
 @pytest.mark.parametrize("chunk_size", [7, 500], ids=["small chunks", "chunks with Arrow-encoded keys"])
