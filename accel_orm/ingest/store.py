@@ -172,8 +172,14 @@ class _ChunkedStore:
         progress: ProgressCallback | None,
         background: bool,
     ) -> None:
-        self.engine, self.connection, self.report, self.runs, self.months = engine, connection, report, runs, months
-        self.on_error, self.atomic, self.progress = on_error, atomic, progress
+        self.engine = engine
+        self.connection = connection
+        self.report = report
+        self.runs = runs
+        self.months = months  # PostgreSQL: months whose partitions this call has made sure of
+        self.on_error = on_error
+        self.atomic = atomic
+        self.progress = progress
         self.writer = writer_for(connection)
         self.known = KnownDimensions()  # models and hardware resolved by earlier chunks of this call
         self.sender = ChunkSender(background=background)
