@@ -398,6 +398,8 @@ def held_single_inserts(location: str, prebuilt: PrebuiltRows, count: int, *, th
 
 # --- the 1M-result generator ----------------------------------------------------------------------------------------
 
+# The child reads its peak from /proc/self/status (VmHWM): getrusage's ru_maxrss is no good here, since Linux
+# carries the spawning process's peak across exec into it, so a child of a bigger parent reported the parent's.
 STREAM_CHILD = """
 import resource, sys, time
 sys.path.insert(0, {bench_dir!r})
@@ -407,7 +409,12 @@ started = time.perf_counter()
 with TestResultsDBHandler(db_path={path!r}) as handler:
     report = handler.store_test_results(result_stream({count}), atomic={atomic})
 seconds = time.perf_counter() - started
-print("RESULT", report.stored, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+try:
+    with open("/proc/self/status") as status:
+        peak_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+except OSError:  # not Linux: ru_maxrss, in bytes on macOS
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 if sys.platform == "darwin" else 1)
+print("RESULT", report.stored, seconds, peak_kib)
 """
 
 
