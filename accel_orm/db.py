@@ -35,6 +35,7 @@ from accel_orm.errors import (
     DatabaseLockedError,
     DatabaseNotFoundError,
     DatabaseUnavailableError,
+    DeadlockError,
     ReadOnlyViolationError,
     SchemaError,
     SchemaOutdatedError,
@@ -368,11 +369,11 @@ def translate_errors(database: Engine | Database | URL | None = None) -> Iterato
                 "database name and credentials right?"
             ) from error
         if postgresql_sqlstate(error.orig) == PG_DEADLOCK_DETECTED:
-            raise DatabaseError(_deadlock_message(where, message)) from error
+            raise DeadlockError(_deadlock_message(where, message)) from error
         raise DatabaseError(f"{where}: {message}") from error
     except _raw_errors(duckdb.Error, "Error") as error:
         if postgresql_sqlstate(error) == PG_DEADLOCK_DETECTED:  # e.g. from a COPY sent on the raw connection
-            raise DatabaseError(_deadlock_message(where, _first_line(error))) from error
+            raise DeadlockError(_deadlock_message(where, _first_line(error))) from error
         raise DatabaseError(f"{where}: {_first_line(error)}") from error
 
 

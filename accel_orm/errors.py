@@ -42,6 +42,11 @@ class ConstraintViolationError(DatabaseError, ValueError):
     """The database refused a write because it breaks a constraint (unique, foreign key, check, not null)."""
 
 
+class DeadlockError(DatabaseError):
+    """PostgreSQL ended the transaction to break a deadlock with another session. Nothing of the transaction was
+    written, and running it again normally succeeds (a bulk store of a list does that by itself)."""
+
+
 class DatabaseLockedError(DatabaseError):
     """Another process holds the embedded DuckDB file for writing."""
 

@@ -7,6 +7,9 @@
   input is still read, so the message is complete.
 - ``on_error="skip"`` writes every valid item in one transaction and reports the rejected ones.
 - ``atomic=False`` commits chunk by chunk, for streams too long to hold in one transaction.
+- PostgreSQL: a one-transaction store of a list that PostgreSQL ends to break a deadlock runs again by itself
+  (up to ``DEADLOCK_RETRIES`` times, with a warning); nothing of the ended attempt was written. A generator
+  cannot be read twice, so its store raises :class:`DeadlockError`, which says to run it again.
 
 While a chunk's rows are sent to the database by a worker thread, the next chunk is read and checked on the
 caller's thread (:mod:`accel_orm.ingest.sending`); the caller's generator only ever runs on the caller's thread.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +33,7 @@ from sqlalchemy import Connection, Engine, Table, or_
 from sqlalchemy.dialects.postgresql import Insert as PGInsert
 
 from accel_orm.db import translate_errors
-from accel_orm.errors import InvalidResultError
+from accel_orm.errors import DeadlockError, InvalidResultError
 from accel_orm.ingest.columnar import months_of
 from accel_orm.ingest.dimensions import KnownDimensions, resolve_dimensions
 from accel_orm.ingest.fields import INHERITED_FROM_RESULT
@@ -45,6 +49,9 @@ log = logging.getLogger(__name__)
 
 OnError = Literal["raise", "skip"]
 DEFAULT_CHUNK_SIZE = 20_000
+# How often a one-transaction store of a list runs again after PostgreSQL ended it to break a deadlock (two long
+# stores creating the same new models in different orders across their chunks can still meet that way).
+DEADLOCK_RETRIES = 3
 # Problems kept in a report or an exception; beyond this only the count grows (a million bad rows must not
 # become a million strings in memory).
 MAX_PROBLEMS_KEPT = 10_000
@@ -122,31 +129,51 @@ def store_results(
     if isinstance(items, dict):
         raise TypeError("store_test_results() takes an iterable of result dicts; use store_test_result() for one")
     started = time.perf_counter()
-    report = StoreReport()
     if runs is None:
         runs = RunResolver(describe_environment() if run is None else run)
     months = _months_made_sure_of(engine, items, chunk_size=chunk_size, atomic=atomic)
-    with translate_errors(engine.url), _connection_for(engine, connection) as connection:
-        chunks = _ChunkedStore(
-            engine,
-            connection,
-            report,
-            runs,
-            months,
-            on_error=on_error,
-            atomic=atomic,
-            progress=progress,
-            background=_more_than_one_chunk(items, chunk_size),
-        )
+    retries = DEADLOCK_RETRIES if _may_store_again(engine, items, atomic=atomic) else 0
+    counted = _CountedOnce(progress) if progress is not None else None
+    restore_runs = runs.checkpoint()
+    for attempt in itertools.count(1):
+        report = StoreReport()
         try:
-            for offset, chunk in _chunk_offsets(items, chunk_size):
-                if not chunks.take(offset, chunk):
-                    break
-                del chunk  # not held while the next chunk is read: a generator's dicts are freed a chunk sooner
-            chunks.finish(single=single)
-        except BaseException:
-            chunks.abandon()
-            raise
+            with translate_errors(engine.url), _connection_for(engine, connection) as opened:
+                chunks = _ChunkedStore(
+                    engine,
+                    opened,
+                    report,
+                    runs,
+                    months,
+                    on_error=on_error,
+                    atomic=atomic,
+                    progress=counted,
+                    background=_more_than_one_chunk(items, chunk_size),
+                )
+                try:
+                    for offset, chunk in _chunk_offsets(items, chunk_size):
+                        if not chunks.take(offset, chunk):
+                            break
+                        del chunk  # not held while the next chunk is read: a generator's dicts are freed sooner
+                    chunks.finish(single=single)
+                except BaseException:
+                    chunks.abandon()
+                    raise
+            break
+        except DeadlockError:
+            if attempt > retries:
+                raise
+            restore_runs()  # the runs this attempt created were rolled back with it
+            if counted is not None:
+                counted.start_over()
+            log.warning(
+                "PostgreSQL ended this store's transaction to break a deadlock with another writer; nothing of it "
+                "was written. Storing the %d result(s) again (retry %d of %d)",
+                len(cast(Sequence[Any], items)),
+                attempt,
+                retries,
+            )
+            time.sleep(random.uniform(0.05, 0.25) * attempt)  # so the two writers do not meet in step again
     report.run_ids = sorted(runs.used)
     report.runs_created = len(runs.created)
     report.seconds = time.perf_counter() - started
@@ -230,6 +257,31 @@ class _ChunkedStore:
         self.sender.close()
         if self.transaction.is_active:
             self.transaction.rollback()
+
+
+def _may_store_again(engine: Engine, items: Iterable[Any], *, atomic: bool) -> bool:
+    """Whether a store PostgreSQL ended to break a deadlock may simply run again: when nothing of it was written
+    (one transaction) and its items can be read again (a list, not a generator)."""
+    return engine.dialect.name == "postgresql" and atomic and isinstance(items, Sequence)
+
+
+class _CountedOnce:
+    """A progress callback that counts each item once, however often the store starts over: a progress bar
+    never goes past the number of items."""
+
+    def __init__(self, progress: ProgressCallback) -> None:
+        self.progress = progress
+        self.reported = 0
+        self.done = 0
+
+    def start_over(self) -> None:
+        self.done = 0
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        if self.done > self.reported:
+            self.progress(self.done - self.reported)
+            self.reported = self.done
 
 
 def _more_than_one_chunk(items: Iterable[Any], chunk_size: int) -> bool:

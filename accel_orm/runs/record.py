@@ -18,7 +18,7 @@ leaves no empty run behind.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import Any, cast
 
@@ -88,6 +88,16 @@ class RunResolver:
         self.created: list[int] = []
         self.used: set[int] = set()
         self._checked: set[int] = set()
+
+    def checkpoint(self) -> Callable[[], None]:
+        """What restores this resolver to now: for a transaction that is rolled back and run again, whose runs
+        were never committed."""
+        known, created, used, checked = dict(self.known), list(self.created), set(self.used), set(self._checked)
+
+        def restore() -> None:
+            self.known, self.created, self.used, self._checked = dict(known), list(created), set(used), set(checked)
+
+        return restore
 
     def run_ids(
         self, connection: Connection, batch: ResultBatch, writer: FactWriter

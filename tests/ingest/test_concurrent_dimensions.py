@@ -132,3 +132,42 @@ def test_a_blank_filled_by_another_writer_first_is_kept(pg_url: str) -> None:
     second.join(30)
     assert outcome == [1]
     assert _models(pg_url)["model-with-a-blank"] == "filled-first"
+
+
+def _store_crossing(url: str, first: str, second: str, hardware: str, barrier: Any) -> tuple[int, int]:
+    """Store two results in two chunks: chunk 0 creates model ``first``, chunk 1 model ``second`` (on a hardware
+    type of this writer's own, which the other does not wait for). Both writers
+    wait at the barrier once their chunk 0 is written, so each then needs the model the other has created and not
+    committed: a deadlock, which PostgreSQL breaks by ending one of the two transactions."""
+    met = threading.Event()
+    counted: list[int] = []
+
+    def progress(count: int) -> None:
+        counted.append(count)
+        if not met.is_set():
+            met.set()
+            barrier.wait(timeout=60)
+
+    with TestResultsDBHandler(db_url=url) as handler:
+        report = handler.store_test_results(
+            [_result(first, hardware), _result(second, hardware)], chunk_size=1, run=False, progress=progress
+        )
+    return report.stored, sum(counted)
+
+
+def test_a_list_store_ended_to_break_a_deadlock_runs_again_by_itself(pg_url: str) -> None:
+    """Two stores create the same two new models in opposite orders across their chunks; PostgreSQL ends one
+    of them, which stores its list again once the other has committed. Both succeed, each model exists once, and
+    each progress count adds up to the list's length, not more."""
+    get_engine(pg_url).dispose()
+    crossing = [(pg_url, "crossing-x", "crossing-y", "cuda"), (pg_url, "crossing-y", "crossing-x", "rocm")]
+    stored = at_once(_store_crossing, crossing)
+    assert stored == [(2, 2), (2, 2)]
+    engine = get_engine(pg_url)
+    try:
+        with session_scope(engine) as session:
+            names = session.scalars(select(Model.model_name).where(Model.model_name.like("crossing-%"))).all()
+            assert sorted(names) == ["crossing-x", "crossing-y"]
+            assert session.scalar(select(func.count()).select_from(TestResult)) == 4
+    finally:
+        engine.dispose()
