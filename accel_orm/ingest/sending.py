@@ -60,13 +60,20 @@ class ChunkSender:
 
     def close(self) -> None:
         """Stop the worker; writes still running are let finish first (after an error their own outcome no longer
-        matters: the caller rolls back, which needs the connection to itself)."""
-        if self._pending is not None:
-            futures.wait([self._pending])
-            self._pending = self._after = None
+        matters: the caller rolls back, which needs the connection to itself). A Ctrl-C while waiting for them
+        is raised once they are done, never before: the connection must not be used by two threads at once."""
+        pending, self._pending, self._after = self._pending, None, None
+        interrupted: KeyboardInterrupt | None = None
+        while pending is not None and not pending.done():
+            try:
+                futures.wait([pending])
+            except KeyboardInterrupt as error:
+                interrupted = error
         if self._executor is not None:
             self._executor.shutdown()
             self._executor = None
+        if interrupted is not None:
+            raise interrupted
 
 
 def _run_all(writes: list[PreparedWrite]) -> None:

@@ -89,6 +89,36 @@ def test_close_lets_a_running_write_finish_and_send_empties_the_list() -> None:
     assert writes == []  # nothing of the chunk's rows is held once it is written
 
 
+def test_a_ctrl_c_while_closing_waits_for_the_running_write_before_it_is_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sender = ChunkSender(background=True)
+    started, release = threading.Event(), threading.Event()
+    finished: list[bool] = []
+
+    def slow() -> None:
+        started.set()
+        release.wait(PATIENCE_SECONDS)
+        finished.append(True)
+
+    real_wait = sending.futures.wait
+    calls: list[int] = []
+
+    def interrupted_once(pending: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            threading.Timer(0.05, release.set).start()
+            raise KeyboardInterrupt
+        return real_wait(pending)
+
+    sender.send([slow])
+    assert started.wait(PATIENCE_SECONDS)
+    monkeypatch.setattr(sending.futures, "wait", interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        sender.close()
+    assert finished == [True]  # raised only once the write was done
+
+
 def test_a_sender_without_background_writes_at_once() -> None:
     sender = ChunkSender(background=False)
     ran: list[str] = []
