@@ -51,10 +51,13 @@ class ChunkSender:
     def wait(self) -> None:
         """Return once the last chunk's writes are done, raising what they raised; then run its ``after``."""
         pending, after = self._pending, self._after
-        self._pending = self._after = None
         if pending is None:
             return
-        pending.result()
+        try:
+            pending.result()
+        finally:
+            if pending.done():  # else (a Ctrl-C while waiting) close() still has to wait for it
+                self._pending = self._after = None
         if after is not None:
             after()
 

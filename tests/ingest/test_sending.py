@@ -4,7 +4,9 @@ committed, and the connection is never used by two threads at once."""
 
 from __future__ import annotations
 
+import signal
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -117,6 +119,45 @@ def test_a_ctrl_c_while_closing_waits_for_the_running_write_before_it_is_raised(
     with pytest.raises(KeyboardInterrupt):
         sender.close()
     assert finished == [True]  # raised only once the write was done
+
+
+def test_a_second_ctrl_c_while_closing_after_one_while_waiting_still_waits_for_the_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C during :meth:`wait`, and again while the store's error path closes the sender: the write still
+    running is waited for before the second interrupt is raised (and the caller rolls back)."""
+    sender = ChunkSender(background=True)
+    started, release = threading.Event(), threading.Event()
+    finished: list[bool] = []
+
+    def slow() -> None:
+        started.set()
+        release.wait(PATIENCE_SECONDS)
+        finished.append(True)
+
+    sender.send([slow])
+    assert started.wait(PATIENCE_SECONDS)
+
+    def ctrl_c() -> None:  # a Ctrl-C, delivered to the waiting main thread
+        time.sleep(0.05)
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    threading.Thread(target=ctrl_c).start()
+    with pytest.raises(KeyboardInterrupt):
+        sender.wait()
+    assert finished == []
+    real_wait = sending.futures.wait
+
+    def interrupted_once(pending: Any) -> Any:
+        if not release.is_set():
+            threading.Timer(0.05, release.set).start()
+            raise KeyboardInterrupt
+        return real_wait(pending)
+
+    monkeypatch.setattr(sending.futures, "wait", interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        sender.close()
+    assert finished == [True]
 
 
 def test_a_sender_without_background_writes_at_once() -> None:
