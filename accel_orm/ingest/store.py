@@ -18,6 +18,7 @@ caller's thread (:mod:`accel_orm.ingest.sending`); the caller's generator only e
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import logging
 import random
@@ -138,27 +139,14 @@ def store_results(
     for attempt in itertools.count(1):
         report = StoreReport()
         try:
-            with translate_errors(engine.url), _connection_for(engine, connection) as opened:
-                chunks = _ChunkedStore(
-                    engine,
-                    opened,
-                    report,
-                    runs,
-                    months,
-                    on_error=on_error,
-                    atomic=atomic,
-                    progress=counted,
-                    background=_more_than_one_chunk(items, chunk_size),
-                )
-                try:
-                    for offset, chunk in _chunk_offsets(items, chunk_size):
-                        if not chunks.take(offset, chunk):
-                            break
-                        del chunk  # not held while the next chunk is read: a generator's dicts are freed sooner
-                    chunks.finish(single=single)
-                except BaseException:
-                    chunks.abandon()
-                    raise
+            _store_once(
+                engine,
+                connection,
+                items,
+                report,
+                _ChunkedStore.Options(on_error, atomic, chunk_size, counted, runs, months),
+                single=single,
+            )
             break
         except DeadlockError:
             if attempt > retries:
@@ -181,32 +169,50 @@ def store_results(
     return report
 
 
+def _store_once(
+    engine: Engine,
+    connection: Connection | None,
+    items: Iterable[Any],
+    report: StoreReport,
+    options: _ChunkedStore.Options,
+    *,
+    single: bool,
+) -> None:
+    """One attempt at storing ``items`` on ``connection`` (or a new one), chunk by chunk, counted in ``report``."""
+    with translate_errors(engine.url), _connection_for(engine, connection) as opened:
+        chunks = _ChunkedStore(engine, opened, report, options, background=_more_than_one_chunk(items, options))
+        try:
+            for offset, chunk in _chunk_offsets(items, options.chunk_size):
+                if not chunks.take(offset, chunk):
+                    break
+                del chunk  # not held while the next chunk is read: a generator's dicts are freed a chunk sooner
+            chunks.finish(single=single)
+        except BaseException:
+            chunks.abandon()
+            raise
+
+
 class _ChunkedStore:
-    """One ``store_results`` call's chunks, taken one at a time: each is checked on the caller's thread while the
-    :class:`ChunkSender` sends the previous one's rows, then its models, hardware, runs and ids are resolved and
-    its rows handed to the sender. Only what a chunk still needs is kept between calls of :meth:`take`."""
+    """One ``store_results`` attempt's chunks, taken one at a time: each is checked on the caller's thread while
+    the :class:`ChunkSender` sends the previous one's rows, then its models, hardware, runs and ids are resolved
+    and its rows handed to the sender. Only what a chunk still needs is kept between calls of :meth:`take`."""
+
+    @dataclass(frozen=True)
+    class Options:
+        on_error: OnError
+        atomic: bool
+        chunk_size: int
+        progress: ProgressCallback | None
+        runs: RunResolver
+        months: set[datetime]  # PostgreSQL: months whose partitions this call has made sure of
 
     def __init__(
-        self,
-        engine: Engine,
-        connection: Connection,
-        report: StoreReport,
-        runs: RunResolver,
-        months: set[datetime],
-        *,
-        on_error: OnError,
-        atomic: bool,
-        progress: ProgressCallback | None,
-        background: bool,
+        self, engine: Engine, connection: Connection, report: StoreReport, options: Options, *, background: bool
     ) -> None:
         self.engine = engine
         self.connection = connection
         self.report = report
-        self.runs = runs
-        self.months = months  # PostgreSQL: months whose partitions this call has made sure of
-        self.on_error = on_error
-        self.atomic = atomic
-        self.progress = progress
+        self.options = options
         self.writer = writer_for(connection)
         self.known = KnownDimensions()  # models and hardware resolved by earlier chunks of this call
         self.sender = ChunkSender(background=background)
@@ -215,26 +221,27 @@ class _ChunkedStore:
 
     def take(self, offset: int, chunk: list[Any]) -> bool:
         """Check ``chunk`` and hand its rows over; False once storing must stop (``atomic=False``, a bad item)."""
+        options, report = self.options, self.report
         validated = validate_chunk(chunk, offset)  # while the sender's worker writes the previous chunk
         self.sender.wait()  # from here on, this thread has the connection to itself
         if not self.transaction.is_active:  # the worker committed the previous chunk (atomic=False)
             self.transaction = self.connection.begin()
-        report = self.report
         report.seen += len(chunk)
         _record_problems(report, validated.problems)
         batch = validated.batch
-        counted = _counter(self.progress, len(chunk))
-        if report.rejected and self.on_error == "raise":
-            counted()
-            # atomic=False: earlier chunks are committed and nothing of this one is written. Otherwise keep reading,
-            # so the error lists every problem; nothing will be written.
-            return self.atomic
-        if not len(batch):
-            counted()
-            return True
-        _prepare_partitions(self.engine, self.connection, batch, self.months, in_transaction=self.wrote_in_transaction)
-        writes = prepare_batch(self.connection, self.writer, batch, report, self.runs, self.known)
-        if self.atomic:
+        counted = functools.partial(options.progress, len(chunk)) if options.progress is not None else None
+        refused = bool(report.rejected) and options.on_error == "raise"
+        if refused or not len(batch):
+            if counted is not None:
+                counted()
+            # After a bad item: atomic=False stops (earlier chunks are committed, nothing of this one is written);
+            # one transaction reads on, so the error lists every problem, and writes nothing.
+            return not (refused and not options.atomic)
+        _prepare_partitions(
+            self.engine, self.connection, batch, options.months, in_transaction=self.wrote_in_transaction
+        )
+        writes = prepare_batch(self.connection, self.writer, batch, report, options.runs, self.known)
+        if options.atomic:
             self.wrote_in_transaction = True
         else:  # committed as soon as written, by the worker too
             writes.append(self.transaction.commit)
@@ -245,9 +252,9 @@ class _ChunkedStore:
         """Once every chunk is taken: COMMIT, or roll back and raise the problems (``on_error="raise"``)."""
         self.sender.wait()
         report = self.report
-        if report.rejected and self.on_error == "raise":
+        if report.rejected and self.options.on_error == "raise":
             self.transaction.rollback()
-            raise _invalid(report, single=single, atomic=self.atomic)
+            raise _invalid(report, single=single, atomic=self.options.atomic)
         if self.transaction.is_active:
             self.transaction.commit()
         self.sender.close()
@@ -284,19 +291,10 @@ class _CountedOnce:
             self.reported = self.done
 
 
-def _more_than_one_chunk(items: Iterable[Any], chunk_size: int) -> bool:
+def _more_than_one_chunk(items: Iterable[Any], options: _ChunkedStore.Options) -> bool:
     """Whether a worker may send chunks while the next is checked: not for a list of one chunk, where there is
     nothing to overlap (a generator may always bring more)."""
-    return not isinstance(items, Sequence) or len(items) > chunk_size
-
-
-def _counter(progress: ProgressCallback | None, count: int) -> Callable[[], None]:
-    """Reports ``count`` more items done to ``progress``, if there is one."""
-    return (lambda: progress(count)) if progress is not None else _nothing
-
-
-def _nothing() -> None:
-    """Nothing left to report."""
+    return not isinstance(items, Sequence) or len(items) > options.chunk_size
 
 
 def _months_made_sure_of(engine: Engine, items: Iterable[Any], *, chunk_size: int, atomic: bool) -> set[datetime]:
