@@ -5,14 +5,14 @@ the GIL, and the engine taking the rows (DuckDB's ``INSERT ... SELECT`` of an Ar
 ``COPY``), which mostly releases it. One after the other, a store costs their sum; with chunk N's rows sent by a
 worker while chunk N+1 is checked, the two overlap. Only partly on DuckDB: its Python client takes the GIL back
 between the tasks of a statement (to look for Ctrl-C), and each time waits for the checking thread to let go,
-so a 20,000-row INSERT that takes 5 ms alone took ~50 ms beside busy Python. Measured side by side (100,000
-results, 5 chunks): 0.86x of the serial store's time on DuckDB, 0.94x on PostgreSQL, whose server does its
-work in its own process anyway.
+so a 20,000-row INSERT that takes 5-7 ms alone took 52-87 ms beside busy Python. Measured side by side
+(100,000 results, 5 chunks): 0.81x-0.86x of the serial store's time on DuckDB, 0.94x on PostgreSQL, whose
+server does its work in its own process anyway.
 
 The connection is never used by two threads at once: a chunk's writes are handed over only once they are all
 prepared, and the caller calls :meth:`ChunkSender.wait` before it uses the connection again (for the next chunk's
 models, hardware and ids, or for COMMIT). Rows become durable exactly when they did before: at the COMMIT, which
-the caller issues after :meth:`wait`.
+the caller issues after :meth:`wait` (with ``atomic=False``, the chunk's last write is its COMMIT).
 """
 
 from __future__ import annotations

@@ -72,22 +72,47 @@ def test_a_failed_write_is_raised_by_wait_and_stops_the_chunks_later_writes() ->
     assert ran == []
 
 
+class SlowWrite:
+    """A write that runs until released; ``finished`` says whether it got to its end."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.finished = False
+
+    def __call__(self) -> None:
+        self.started.set()
+        self.release.wait(PATIENCE_SECONDS)
+        self.finished = True
+
+    def running_in(self, sender: ChunkSender) -> SlowWrite:
+        sender.send([self])
+        assert self.started.wait(PATIENCE_SECONDS)
+        return self
+
+
+def interrupt_once_then_release(slow: SlowWrite, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next ``futures.wait`` raises KeyboardInterrupt (a Ctrl-C) and lets ``slow`` finish shortly after."""
+    real_wait = sending.futures.wait
+
+    def interrupted_once(pending: Any) -> Any:
+        if not slow.release.is_set():
+            threading.Timer(0.05, slow.release.set).start()
+            raise KeyboardInterrupt
+        return real_wait(pending)
+
+    monkeypatch.setattr(sending.futures, "wait", interrupted_once)
+
+
 def test_close_lets_a_running_write_finish_and_send_empties_the_list() -> None:
     sender = ChunkSender(background=True)
-    started, release = threading.Event(), threading.Event()
-    finished: list[bool] = []
-
-    def slow() -> None:
-        started.set()
-        release.wait(PATIENCE_SECONDS)
-        finished.append(True)
-
-    writes = [slow]
+    slow = SlowWrite()
+    writes: list[Any] = [slow]
     sender.send(writes)
-    assert started.wait(PATIENCE_SECONDS)
-    threading.Timer(0.05, release.set).start()
+    assert slow.started.wait(PATIENCE_SECONDS)
+    threading.Timer(0.05, slow.release.set).start()
     sender.close()  # returns only once the write is done, so the caller may roll back
-    assert finished == [True]
+    assert slow.finished
     assert writes == []  # nothing of the chunk's rows is held once it is written
 
 
@@ -95,30 +120,11 @@ def test_a_ctrl_c_while_closing_waits_for_the_running_write_before_it_is_raised(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sender = ChunkSender(background=True)
-    started, release = threading.Event(), threading.Event()
-    finished: list[bool] = []
-
-    def slow() -> None:
-        started.set()
-        release.wait(PATIENCE_SECONDS)
-        finished.append(True)
-
-    real_wait = sending.futures.wait
-    calls: list[int] = []
-
-    def interrupted_once(pending: Any) -> Any:
-        calls.append(1)
-        if len(calls) == 1:
-            threading.Timer(0.05, release.set).start()
-            raise KeyboardInterrupt
-        return real_wait(pending)
-
-    sender.send([slow])
-    assert started.wait(PATIENCE_SECONDS)
-    monkeypatch.setattr(sending.futures, "wait", interrupted_once)
+    slow = SlowWrite().running_in(sender)
+    interrupt_once_then_release(slow, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         sender.close()
-    assert finished == [True]  # raised only once the write was done
+    assert slow.finished  # raised only once the write was done
 
 
 def test_a_second_ctrl_c_while_closing_after_one_while_waiting_still_waits_for_the_write(
@@ -127,16 +133,7 @@ def test_a_second_ctrl_c_while_closing_after_one_while_waiting_still_waits_for_t
     """Ctrl-C during :meth:`wait`, and again while the store's error path closes the sender: the write still
     running is waited for before the second interrupt is raised (and the caller rolls back)."""
     sender = ChunkSender(background=True)
-    started, release = threading.Event(), threading.Event()
-    finished: list[bool] = []
-
-    def slow() -> None:
-        started.set()
-        release.wait(PATIENCE_SECONDS)
-        finished.append(True)
-
-    sender.send([slow])
-    assert started.wait(PATIENCE_SECONDS)
+    slow = SlowWrite().running_in(sender)
 
     def ctrl_c() -> None:  # a Ctrl-C, delivered to the waiting main thread
         time.sleep(0.05)
@@ -145,19 +142,11 @@ def test_a_second_ctrl_c_while_closing_after_one_while_waiting_still_waits_for_t
     threading.Thread(target=ctrl_c).start()
     with pytest.raises(KeyboardInterrupt):
         sender.wait()
-    assert finished == []
-    real_wait = sending.futures.wait
-
-    def interrupted_once(pending: Any) -> Any:
-        if not release.is_set():
-            threading.Timer(0.05, release.set).start()
-            raise KeyboardInterrupt
-        return real_wait(pending)
-
-    monkeypatch.setattr(sending.futures, "wait", interrupted_once)
+    assert not slow.finished
+    interrupt_once_then_release(slow, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         sender.close()
-    assert finished == [True]
+    assert slow.finished
 
 
 def test_a_sender_without_background_writes_at_once() -> None:
