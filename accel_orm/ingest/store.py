@@ -144,7 +144,8 @@ def store_results(
                 connection,
                 items,
                 report,
-                _ChunkedStore.Options(on_error, atomic, chunk_size, counted, runs, months),
+                # A copy of the months: one made inside an ended attempt's transaction was rolled back with it.
+                _ChunkedStore.Options(on_error, atomic, chunk_size, counted, runs, set(months)),
                 single=single,
             )
             break
