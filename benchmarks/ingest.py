@@ -12,6 +12,9 @@ DuckDB
   (b) the same rows (ids and the run reference included) pre-built as Arrow tables, ``INSERT ... SELECT`` into
       the project's migrated tables (constraints, indexes, sequences as they ship) and COMMIT;
   (c) the same Arrow tables into bare tables with the same columns and no index or constraint;
+  (b') as (b), but with the fact tables' foreign keys to ``models`` and ``hardware_platforms`` taken out:
+      not a floor (accel_orm keeps them, so both engines refuse the same orphan rows), but the part of the
+      gap between (b) and (c) that is DuckDB checking those keys and keeping its hidden index per key;
   (e) ``store_test_result(r)`` called repeatedly on ONE handler, against a held raw DuckDB connection that
       runs one bound single-row ``INSERT`` into test_results per result (each auto-committed, i.e. durable);
       the results are a harness loop's (four models); (e') is the worst case, a model never seen before in
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import resource
 import statistics
 import subprocess
@@ -256,6 +260,22 @@ class Databases:
         engine.dispose()
         return location
 
+    def without_foreign_keys(self, prebuilt: PrebuiltRows) -> str:
+        """A migrated DuckDB file (as for (b)) whose fact tables are recreated without their foreign keys.
+
+        DuckDB cannot drop a constraint, so each table is made again from its own DDL minus the FOREIGN KEY
+        clauses, its indexes recreated: columns, defaults, checks and the primary key stay as they ship."""
+        location = self.migrated(with_dimensions=True, prebuilt=prebuilt)
+        with duckdb.connect(location.removeprefix("duckdb:///")) as connection:
+            for name in prebuilt.tables:
+                (ddl,) = connection.execute("SELECT sql FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()
+                indexes = connection.execute("SELECT sql FROM duckdb_indexes() WHERE table_name = ?", [name]).fetchall()
+                connection.execute(f"DROP TABLE {name}")
+                connection.execute(re.sub(r", FOREIGN KEY \(\w+\) REFERENCES \w+\(\w+\)", "", ddl))
+                for (index,) in indexes:
+                    connection.execute(index)
+        return location
+
     def bare_duckdb(self, prebuilt: PrebuiltRows) -> str:
         """A DuckDB file with the fact tables' columns and types, but no index, constraint or sequence."""
         location = self.fresh_location()
@@ -474,11 +494,13 @@ def print_per_call(times: dict[str, list[float]], calls: int, floor: str, target
 def run_duckdb(databases: Databases, results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     prebuilt = prebuild(results)
     arrow_tables = prebuilt.arrow()
-    times: dict[str, list[float]] = {"a": [], "b": [], "c": [], "f": [], "e_api": [], "e_new": [], "e_raw": []}
+    sides = ("a", "b", "b'", "c", "f", "e_api", "e_new", "e_raw")
+    times: dict[str, list[float]] = {side: [] for side in sides}
     per_call, per_call_new = per_call_workloads(results, args.per_call)
     for _ in range(args.repeats):
         times["a"].append(api_bulk(databases.migrated(with_dimensions=False), results))
         times["b"].append(arrow_into(databases.migrated(with_dimensions=True, prebuilt=prebuilt), arrow_tables))
+        times["b'"].append(arrow_into(databases.without_foreign_keys(prebuilt), arrow_tables))
         times["c"].append(arrow_into(databases.bare_duckdb(prebuilt), arrow_tables))
         times["f"].append(unchecked_conversion(results))
         if per_call:
@@ -489,6 +511,7 @@ def run_duckdb(databases: Databases, results: list[dict[str, Any]], args: argpar
     print(f"DuckDB {duckdb.__version__}: {n:,} results (all with performance, 10% with power), {args.repeats} repeats")
     print(line("(a) accel_orm store_test_results", times["a"], n, "results/s"))
     print(line("(b) pre-built Arrow INSERT ... SELECT, migrated tables", times["b"], n, "results/s"))
+    print(line("(b') as (b), without the foreign keys (not kept)", times["b'"], n, "results/s"))
     print(line("(c) pre-built Arrow INSERT ... SELECT, bare tables", times["c"], n, "results/s"))
     print(line("(f) the dicts to Arrow columns, nothing checked", times["f"], n, "results/s"))
     print(line("(b) + (f): the practical limit for an API taking dicts", times["b+f"], n, "results/s"))
@@ -496,6 +519,8 @@ def run_duckdb(databases: Databases, results: list[dict[str, Any]], args: argpar
     print(ratio("(a) / (c)", times["a"], times["c"], "target <= 4"))
     print(ratio("(a) / ((b) + (f))", times["a"], times["b+f"], "what checking, dimensions and runs add"))
     print(ratio("((b) + (f)) / (b)", times["b+f"], times["b"], "the best (a) / (b) any dict-based API can reach"))
+    print(ratio("((b) + (f)) / (c)", times["b+f"], times["c"], "the best (a) / (c) any dict-based API can reach"))
+    print(ratio("(b) / (b')", times["b"], times["b'"], "what DuckDB's foreign keys cost the floor"))
     if per_call:
         print_per_call(times, len(per_call), "bound single-row INSERT, autocommit", "target <= 3")
     if args.stream:
