@@ -7,8 +7,9 @@ to one of the 200,000 test results (``test_id``, as ingest does), copies the fil
 of ``test_results``, ``performance_results`` and ``power_metrics`` in the copy, and then times, interleaved, on
 both files (one held connection each, ``to_frame`` of the module's statement, median of ``--repeats``):
 - every ``accel_orm.queries`` analysis that filters or joins on an indexed column (time windows, model and
-  hardware filters, the ``test_id`` join), the point lookups the maintenance jobs run (one result's rows by
-  ``test_id``, one month by time), and
+  hardware filters, the ``test_id`` join, one run's rows and the comparison of two runs; one nightly run per
+  day, ``link_runs``), the point lookups the maintenance jobs run (one result's rows by ``test_id``, one month
+  by time), and
 - inserting 100,000 pre-built results (Arrow ``INSERT ... SELECT``) into a copy of each file.
 It also prints the space each file uses. An index earns its place only if some query is clearly faster with it.
 """
@@ -33,12 +34,15 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 from ingest import arrow_into, make_results, prebuild  # noqa: E402
-from queries import AS_OF, generate  # noqa: E402
+from queries import AS_OF, DAYS, START, generate  # noqa: E402
 
 from accel_orm import PerformanceResult, TestResult, get_engine  # noqa: E402
 from accel_orm import queries as q  # noqa: E402
+from accel_orm.compare.query import comparison  # noqa: E402
 from accel_orm.frames import to_frame  # noqa: E402
-from accel_orm.queries import summary  # noqa: E402
+from accel_orm.queries import runs, summary  # noqa: E402
+
+RUN = DAYS - 3  # a recent nightly run (one per day, see link_runs)
 
 FACT_TABLES = ("test_results", "performance_results", "power_metrics")
 INDEXES_OF_0001 = (
@@ -69,10 +73,26 @@ def build(path: Path, rows: int) -> None:
         # the file every index revision 0001 created, whatever the current head does on DuckDB.
         tests = connection.execute("SELECT count(*) FROM test_results").fetchone()[0]
         connection.execute("UPDATE performance_results SET test_id = (id - 1) * ? // ? + 1", [tests, rows])
+        link_runs(connection)
         for name, table, columns in INDEXES_OF_0001:
             connection.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({', '.join(columns)})")
         connection.execute("CHECKPOINT")
     print(f"built {rows:,} performance rows in {time.perf_counter() - started:.0f} s: {path}")
+
+
+def link_runs(connection: duckdb.DuckDBPyConnection) -> None:
+    """One nightly run per day, as a CI job stores them: every row of a day belongs to that day's run (~55,000
+    performance rows a run), and ``test_runs`` records the runs."""
+    connection.execute(
+        "INSERT INTO test_runs (run_id, test_name, test_type, started_at)"
+        " SELECT d + 1, 'nightly', 'performance', ?::TIMESTAMP + to_days(d::INTEGER) FROM range(?) t(d)",
+        [START, DAYS],
+    )
+    for table, stamp in (("test_results", "timestamp"), ("performance_results", "test_timestamp")):
+        # DuckDB updates an indexed column as a delete plus an insert: the run index is made afresh after.
+        connection.execute(f"DROP INDEX IF EXISTS ix_{table}_run_id")
+        connection.execute(f"UPDATE {table} SET run_id = date_diff('day', ?::TIMESTAMP, {stamp}) + 1", [START])
+        connection.execute(f"CREATE INDEX ix_{table}_run_id ON {table} (run_id)")
 
 
 def without_indexes(path: Path) -> Path:
@@ -109,6 +129,9 @@ def cases() -> dict[str, Callable[[], Select]]:
         "one month of results (timestamp range)": lambda: select(func.count()).where(
             TestResult.timestamp >= month, TestResult.timestamp < month.replace(month=4)
         ),
+        "run_performance(run) (run_id =)": lambda: runs.run_performance(RUN),
+        "comparison of two runs (run_id IN)": lambda: comparison(RUN - 1, RUN, metric="throughput"),
+        "runs() with their result counts (run_id)": lambda: runs.runs(limit=20),
     }
 
 
@@ -158,19 +181,44 @@ def main() -> None:
     if args.only:
         bare.unlink()
         return
-    # Writing: the same 100,000 pre-built results (ids left to the sequences) into copies of both files.
+    # Writing: the same 100,000 pre-built results (ids left to the sequences) into copies of the files: with
+    # every index, with only those the head revision keeps on DuckDB (the run_id ones), and with none.
     arrow_tables = {name: table.drop_columns(["id"]) for name, table in prebuild(make_results(100_000)).arrow().items()}
     indexed_copy = args.path.with_name(args.path.stem + "-store.duckdb")
     shutil.copyfile(args.path, indexed_copy)  # the reused 10M-row file itself stays as built
-    stores: tuple[list[float], list[float]] = ([], [])
-    for _ in range(3):
-        stores[0].append(arrow_into(f"duckdb:///{indexed_copy}", arrow_tables))
-        stores[1].append(arrow_into(f"duckdb:///{bare}", arrow_tables))
-    a, b = statistics.median(stores[0]), statistics.median(stores[1])
-    label = "INSERT 100,000 pre-built results into the 10M-row file"
-    print(f"{label:<56}{a * 1e3:>10.0f}{b * 1e3:>10.0f}{b / a:>8.2f}")
-    bare.unlink()
-    indexed_copy.unlink()
+    head_copy = with_indexes_of_head(args.path, bare)
+    print(f"space in use with only the indexes head keeps on DuckDB: {used_mib(head_copy):,.0f} MiB")
+    stores: tuple[list[float], list[float], list[float]] = ([], [], [])
+    for _ in range(5):
+        for side, location in enumerate((indexed_copy, head_copy, bare)):
+            stores[side].append(arrow_into(f"duckdb:///{location}", arrow_tables))
+    every, head, none = (statistics.median(side) for side in stores)
+    for label, a in (("INSERT 100,000 results, 10M-row file, every index", every), ("... only head's", head)):
+        print(f"{label:<56}{a * 1e3:>10.0f}{none * 1e3:>10.0f}{none / a:>8.2f}")
+    for path in (bare, indexed_copy, head_copy):
+        path.unlink()
+
+
+def with_indexes_of_head(path: Path, bare: Path) -> Path:
+    """A copy of ``bare`` given back the secondary indexes that the head revision itself keeps on DuckDB (those
+    of ``path`` that revision 0001 did not create and 0006 does not drop)."""
+    dropped_by_0006 = {name for name, _, _ in INDEXES_OF_0001}
+    with duckdb.connect(str(path), read_only=True) as connection:
+        kept = [
+            ddl
+            for (name, ddl) in connection.execute(
+                "SELECT index_name, sql FROM duckdb_indexes() WHERE table_name IN ? AND NOT is_unique",
+                [list(FACT_TABLES)],
+            ).fetchall()
+            if name not in dropped_by_0006
+        ]
+    copy = bare.with_name(bare.stem + "-head-indexes.duckdb")
+    shutil.copyfile(bare, copy)
+    with duckdb.connect(str(copy)) as connection:
+        for ddl in kept:
+            connection.execute(ddl)
+        connection.execute("CHECKPOINT")
+    return copy
 
 
 if __name__ == "__main__":
