@@ -198,9 +198,10 @@ def _buffer_one_row_group(dbapi_connection: Any) -> None:
     """Have DuckDB write each full row group of a long transaction's appends to the file as soon as it is full.
 
     A store of 1,000,000 results in one transaction held up to five row groups of each fact table in memory
-    (DuckDB's default; ~210 MiB of uncommitted rows by its own accounting): the process peaked at 603-623 MiB,
-    against 494-530 MiB with one, in the same time (``python benchmarks/ingest.py``). Shorter stores never fill
-    a row group (122,880 rows) and are not affected. The setting is DuckDB's for the whole database in this
+    (DuckDB's default; ~210 MiB of uncommitted rows by its own accounting): the process peaked at 607-613 MiB
+    with it, against 530-538 MiB with one, in the same time (measured side by side, the default put back through
+    the URL; ``python benchmarks/ingest.py`` prints the figure). Shorter stores never fill a row group (122,880
+    rows) and are not affected. The setting is DuckDB's for the whole database in this
     process; a URL that sets it (``?write_buffer_row_group_count=5``) is left alone, and a DuckDB too old to
     have it buffers as it always did.
     """

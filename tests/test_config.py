@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import duckdb
 import pytest
 from sqlalchemy import func, select
 
@@ -108,9 +109,21 @@ def test_duckdb_writes_a_long_transactions_row_groups_as_they_fill_unless_the_ur
     at the peak of a 1,000,000-result store in one transaction, ``benchmarks/ingest.py``); accel_orm's
     connections keep one. A setting in the URL is the user's and wins; a read-only engine never appends."""
     path = tmp_path / "appends.duckdb"
+    with duckdb.connect(":memory:") as plain:
+        (duckdb_default,) = plain.execute("SELECT current_setting('write_buffer_row_group_count')").fetchone()
+    assert duckdb_default > 1
     assert _setting(str(path), "write_buffer_row_group_count") == 1
     assert _setting(f"duckdb:///{path}?write_buffer_row_group_count=3", "write_buffer_row_group_count") == 3
-    assert _setting(str(path), "write_buffer_row_group_count", read_only=True) == 5  # DuckDB's own default
+    assert _setting(str(path), "write_buffer_row_group_count", read_only=True) == duckdb_default
+
+
+def test_a_duckdb_without_the_row_group_setting_still_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB versions before the setting answer "unrecognized configuration parameter"; they buffer as they
+    always did, and the database opens and stores as usual (the same error, from a name no DuckDB has)."""
+    monkeypatch.setattr("accel_orm.db._BULK_APPEND_BUFFER", "accel_orm_no_such_setting")
+    with TestResultsDBHandler(db_path=tmp_path / "older.duckdb") as handler:
+        report = handler.store_test_results([{"model_name": "bert", "hardware_type": "cpu", "test_type": "x"}])
+    assert report.stored == 1
 
 
 @pytest.mark.parametrize("value", ["false", "False", "0"])
