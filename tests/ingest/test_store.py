@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -451,6 +452,33 @@ def test_non_atomic_streams_commit_chunk_by_chunk(handler: TestResultsDBHandler)
     report = handler.store_test_results(generated(), chunk_size=50, atomic=False, on_error="skip")
     assert (report.stored, report.rejected) == (248, 2)
     assert counts(handler.engine)["test_results"] == 348
+
+
+def test_a_refused_store_longer_than_a_duckdb_row_group_leaves_nothing_behind(tmp_path: Path) -> None:
+    """accel_orm's DuckDB connections have each full row group (122,880 rows) of a long transaction written to
+    the file before COMMIT (``write_buffer_row_group_count = 1``). When a later chunk is refused, what was
+    written early is rolled back with the rest: nothing is stored, the file reopens sound, and the same
+    results, fixed, are then stored in full."""
+    # Seven valid chunks (140,000 rows per fact table) are written before the bad one is read: the file grows by
+    # the row group DuckDB writes early (measured: 1 MiB; nothing with DuckDB's default of five).
+    count = 150_000
+
+    def generated(bad: int | None) -> Any:
+        for i in range(count):
+            yield result(
+                execution_time=-1.0 if i == bad else i / 1000,  # values that vary, as real ones do
+                performance={"batch_size": 1 + i % 8, "throughput_items_per_second": 1e4 / (1 + i % 997)},
+            )
+
+    path = tmp_path / "long.duckdb"
+    with TestResultsDBHandler(db_path=path) as handler, pytest.raises(InvalidResultError, match=r"\[149999\] exec"):
+        handler.store_test_results(generated(count - 1))
+    with TestResultsDBHandler(db_path=path) as handler:
+        assert counts(handler.engine)["test_results"] == counts(handler.engine)["performance_results"] == 0
+        assert handler.store_test_results(generated(None)).stored == count
+    with TestResultsDBHandler(db_path=path) as handler:
+        stored = counts(handler.engine)
+    assert (stored["test_results"], stored["performance_results"]) == (count, count)
 
 
 def test_a_one_transaction_store_lets_go_of_each_chunks_arrow_tables(handler: TestResultsDBHandler) -> None:
