@@ -127,7 +127,7 @@ def detect_points(
     Pure: no database. Returns :data:`CHANGE_COLUMNS` less ``acknowledged``, in series then time order.
     """
     chosen = get_metric(metric)
-    cutoff = None if since is None else np.datetime64(utc_naive(since), "us")
+    cutoff = None if since is None else np.datetime64(utc_naive(since))  # a datetime converts at microseconds
     timestamps = points["timestamp"].to_numpy(dtype="datetime64[us]")
     values = points["value"].to_numpy(dtype=np.float64)
     run_ids = points["run_id"].to_numpy(dtype=object) if "run_id" in points else None
@@ -187,7 +187,7 @@ def _series_bounds(points: pd.DataFrame) -> Iterator[tuple[int, int]]:
         boundary |= (column.ne(previous) & ~both_missing).to_numpy(dtype=bool)
     starts = np.flatnonzero(boundary)
     stops = np.append(starts[1:], n)
-    yield from zip(starts.tolist(), stops.tolist(), strict=True)
+    yield from zip(map(int, starts), map(int, stops), strict=True)
 
 
 def plain_key_value(value: Any) -> Any:

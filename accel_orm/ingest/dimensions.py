@@ -81,13 +81,15 @@ class _DistinctKeys:
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))
         keys: list[Hashable] = []
-        for code in unique[order].tolist():
+        # The casts: tolist()'s declared type differs between numpy releases (the bench extra gets 2.2, whose stubs
+        # give a union); the codes are plain ints either way.
+        for code in cast(list[int], unique[order].tolist()):
             parts: list[str] = []
             for dictionary in reversed(dictionaries):
                 code, index = divmod(code, len(dictionary))
                 parts.append(dictionary[index])
             keys.append(parts[0] if len(parts) == 1 else tuple(reversed(parts)))
-        return cls(keys, first[order].tolist(), rank[inverse.reshape(-1)])
+        return cls(keys, cast(list[int], first[order].tolist()), rank[inverse.reshape(-1)])
 
     def first_facts(
         self, columns: dict[str, list[Any]], key_columns: Sequence[str] = ()
@@ -107,7 +109,7 @@ class _DistinctKeys:
             # second look.
             if nulls in (0, total) or not any(known[name] is None for known in facts.values()):
                 continue
-            codes = self.codes.tolist()
+            codes = cast(list[int], self.codes.tolist())
             for position, value in enumerate(values):
                 if value is not None:
                     known = facts[self.keys[codes[position]]]
