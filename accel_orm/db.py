@@ -201,10 +201,9 @@ def _buffer_one_row_group(dbapi_connection: Any) -> None:
     (DuckDB's default; ~210 MiB of uncommitted rows by its own accounting): the process peaked at 607-613 MiB
     with it, against 530-538 MiB with one, in the same time (measured side by side, the default put back through
     the URL; ``python benchmarks/ingest.py`` prints the figure). Shorter stores never fill a row group (122,880
-    rows) and are not affected. The setting is DuckDB's for the whole database in this
-    process; a URL that sets it (``?write_buffer_row_group_count=5``) is left alone, and a DuckDB too old to
-    have it buffers as it always did.
-    """
+    rows) and are not affected. The setting is DuckDB's for the whole database in this process; a URL that sets
+    it (``?write_buffer_row_group_count=5``) is left alone, and a DuckDB too old to have it buffers as it always
+    did."""
     with suppress(duckdb.CatalogException):  # "unrecognized configuration parameter"
         dbapi_connection.execute(f"SET {_BULK_APPEND_BUFFER} = 1")
 

@@ -58,8 +58,9 @@ INDEXES_OF_0001 = (
 
 
 def secondary_indexes(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(name, DDL) of each non-unique index on the fact tables, by name."""
     rows = connection.execute(
-        "SELECT index_name, table_name FROM duckdb_indexes() WHERE table_name IN ? AND NOT is_unique",
+        "SELECT index_name, sql FROM duckdb_indexes() WHERE table_name IN ? AND NOT is_unique",
         [list(FACT_TABLES)],
     ).fetchall()
     return sorted(rows)
@@ -204,14 +205,7 @@ def with_indexes_of_head(path: Path, bare: Path) -> Path:
     of ``path`` that revision 0001 did not create and 0006 does not drop)."""
     dropped_by_0006 = {name for name, _, _ in INDEXES_OF_0001}
     with duckdb.connect(str(path), read_only=True) as connection:
-        kept = [
-            ddl
-            for (name, ddl) in connection.execute(
-                "SELECT index_name, sql FROM duckdb_indexes() WHERE table_name IN ? AND NOT is_unique",
-                [list(FACT_TABLES)],
-            ).fetchall()
-            if name not in dropped_by_0006
-        ]
+        kept = [ddl for name, ddl in secondary_indexes(connection) if name not in dropped_by_0006]
     copy = bare.with_name(bare.stem + "-head-indexes.duckdb")
     shutil.copyfile(bare, copy)
     with duckdb.connect(str(copy)) as connection:
